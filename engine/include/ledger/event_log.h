@@ -1,0 +1,89 @@
+// The event log: an append-only, per-org Merkle-chained log in RocksDB.
+//
+// Guarantees:
+//  - Append is atomic: every event of a call is written in one WriteBatch with
+//    one synced write, or none is. When Append returns OK the events are on
+//    disk (fsynced, unless Options::sync is off for benchmarks).
+//  - Each org's events get consecutive org sequences from 1, strictly
+//    increasing recorded_at, and extend that org's RFC 6962 Merkle tree.
+//  - Every read checks each record's checksum and structure; errors name the
+//    org and sequence.
+// Thread safety: one thread appends at a time (the sequencer); any number of
+// threads may read concurrently with it and see only committed groups.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ledger/merkle.h"
+#include "ledger/status.h"
+#include "ledger/stored_event.h"
+#include "ledger/subject_keys.h"
+#include "ledger/uuid.h"
+
+namespace ledger {
+
+struct LogOptions {
+  std::string path;
+  // 32-byte master key (64 hex chars) that wraps the per-subject data keys.
+  // Keep it outside the database directory.
+  std::string master_key_path;
+  bool create_if_missing = true;
+  // Create the master key file (mode 0600) if it does not exist.
+  bool create_master_key = true;
+  // fsync every Append. Turning it off breaks the durability promise: only
+  // for benchmarks that say so.
+  bool sync = true;
+  // Microseconds since the epoch; tests inject their own. Default: system clock.
+  std::function<int64_t()> clock;
+};
+
+struct TreeHead {
+  uint64_t size = 0;
+  Digest root{};
+};
+
+class EventLog {
+ public:
+  static Result<std::unique_ptr<EventLog>> Open(const LogOptions& options);
+  virtual ~EventLog() = default;
+
+  // Appends events, each a ledger.fb.Event FlatBuffer, for any number of orgs.
+  // Returns their positions in input order. Nothing is written unless every
+  // event verifies, names an org and the batch is within limits.
+  // REQUIRES: no other thread is appending.
+  virtual Result<std::vector<Position>> Append(std::span<const std::string_view> events) = 0;
+
+  // Up to max_events of one org from from_seq (1-based) on, in order.
+  virtual Status ReadOrg(const Uuid& org, uint64_t from_seq, size_t max_events,
+                         std::vector<StoredEvent>* out) const = 0;
+  // Up to max_events in global order from from_global_seq (1-based) on.
+  virtual Status ReadGlobal(uint64_t from_global_seq, size_t max_events,
+                            std::vector<StoredEvent>* out) const = 0;
+  virtual Result<StoredEvent> Get(const Uuid& org, uint64_t org_seq) const = 0;
+
+  // The org's last sequence recorded at or before `recorded_at` (0 if none).
+  virtual Result<uint64_t> OrgSeqAsOf(const Uuid& org, int64_t recorded_at) const = 0;
+
+  // The tree head now, and as it was when the org had `size` events.
+  virtual Result<TreeHead> Head(const Uuid& org) const = 0;
+  virtual Result<TreeHead> HeadAt(const Uuid& org, uint64_t size) const = 0;
+
+  // Re-reads the org's whole history: checksums, headers, leaf hashes, stored
+  // tree nodes and the current root. The first failure names org and seq.
+  virtual Status VerifyOrg(const Uuid& org) const = 0;
+
+  virtual Result<std::vector<Uuid>> Orgs() const = 0;
+  virtual uint64_t LastGlobalSeq() const = 0;
+
+  // Seals and opens personal fields (DESIGN.md decision 9). New data keys are
+  // written in the same batch as the next Append.
+  virtual SubjectKeys& subject_keys() = 0;
+};
+
+}  // namespace ledger

@@ -1,0 +1,33 @@
+// Every limit of the engine in one place, units last, each with its reason.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace ledger::limits {
+
+// One event's FlatBuffer. Domain events are small (hundreds of bytes); 1 MiB
+// leaves room for large JSON documents while bounding per-event memory.
+inline constexpr size_t kEventBytesMax = 1 << 20;
+
+// Events in one Append call: bounds a group's WriteBatch (about 300 MB at the
+// largest events, about 3 MB typical) and the latency of everyone in it.
+inline constexpr size_t kBatchEventsMax = 10'000;
+
+// Events returned by one read call, so a reader cannot ask for the whole log
+// at once; callers page with the next position.
+inline constexpr size_t kReadEventsMax = 100'000;
+
+// Merkle nodes below this level are not stored: they are recomputed from the
+// leaf hashes kept beside each record (at most 2^4 = 16 reads). Storing only
+// levels >= 4 costs one node write per 16 events instead of one per event.
+inline constexpr int kStoredNodeLevelMin = 4;
+
+// Largest org sequence: a tree of 2^63 leaves; the frontier has 64 levels.
+inline constexpr int kTreeLevelsMax = 64;
+
+// Org states (Merkle frontier, about 2 KiB each) the writer keeps in memory;
+// 16,384 orgs is about 34 MiB. A miss costs one RocksDB read.
+inline constexpr size_t kOrgStateCacheMax = 16'384;
+
+}  // namespace ledger::limits

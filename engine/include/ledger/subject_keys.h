@@ -1,0 +1,51 @@
+// Per-subject data keys for personal fields (DESIGN.md decision 9).
+//
+// Each subject (a person named in personal fields) has a random 32-byte data
+// key. Personal values are sealed with XChaCha20-Poly1305 under it, with the
+// subject id as associated data. Data keys are stored wrapped by the master
+// key in their own column family, outside the hashed log. Forgetting a subject
+// replaces its key with a tombstone and compacts the old key away: its sealed
+// values can no longer be opened anywhere, and every Merkle proof still holds
+// because the leaves cover ciphertext.
+//
+// Thread safety: all methods may be called from any thread.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "ledger/fb/envelope_generated.h"
+#include "ledger/status.h"
+#include "ledger/uuid.h"
+
+namespace ledger {
+
+struct SealedValue {
+  Uuid subject;
+  std::array<uint8_t, 24> nonce{};
+  std::string ciphertext;  // plaintext length + 16-byte tag
+
+  flatbuffers::Offset<fb::Sealed> Build(flatbuffers::FlatBufferBuilder& builder) const;
+};
+
+class SubjectKeys {
+ public:
+  virtual ~SubjectKeys() = default;
+
+  // Seals `plaintext` for `subject`, creating its data key on first use.
+  // Fails with kFailedPrecondition if the subject was forgotten.
+  virtual Result<SealedValue> Seal(const Uuid& subject, std::string_view plaintext) = 0;
+
+  // The plaintext, or nullopt if the subject was forgotten (erased).
+  // kCorruption if the ciphertext does not authenticate.
+  virtual Result<std::optional<std::string>> Open(const fb::Sealed& sealed) = 0;
+
+  // Destroys the subject's data key, durably. Idempotent.
+  virtual Status Forget(const Uuid& subject) = 0;
+  virtual bool IsForgotten(const Uuid& subject) = 0;
+};
+
+}  // namespace ledger

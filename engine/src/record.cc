@@ -1,0 +1,100 @@
+#include "record.h"
+
+#include <cstring>
+
+#include "checksum.h"
+#include "coding.h"
+#include "ledger/limits.h"
+
+namespace ledger {
+
+std::string_view StoredEvent::event_bytes() const {
+  return std::string_view(body).substr(record::kHeaderBytes);
+}
+
+const fb::Event* StoredEvent::event() const { return fb::GetEvent(event_bytes().data()); }
+
+namespace record {
+namespace {
+
+std::string Where(const Uuid& org, uint64_t org_seq) {
+  return "org " + org.ToString() + " seq " + std::to_string(org_seq);
+}
+
+}  // namespace
+
+void EncodeBody(const Position& position, std::string_view event_bytes, std::string* out) {
+  out->push_back(static_cast<char>(kVersion));
+  coding::PutFixed64(out, static_cast<uint64_t>(position.recorded_at));
+  coding::PutFixed64(out, position.global_seq);
+  coding::PutFixed64(out, position.org_seq);
+  out->append(event_bytes);
+}
+
+std::string EncodeValue(const Digest& leaf_hash, std::string_view body) {
+  std::string value;
+  value.reserve(checksum::kBytes + leaf_hash.size() + body.size());
+  checksum::Begin(&value);
+  value.append(reinterpret_cast<const char*>(leaf_hash.data()), leaf_hash.size());
+  value.append(body);
+  checksum::Seal(&value);
+  return value;
+}
+
+Status DecodeValue(const Uuid& org, uint64_t org_seq, std::string_view value, StoredEvent* out) {
+  std::optional<std::string_view> payload = checksum::Open(value);
+  if (!payload) return Status::Corruption(Where(org, org_seq) + ": record checksum mismatch");
+  if (payload->size() < out->leaf_hash.size() + kHeaderBytes) {
+    return Status::Corruption(Where(org, org_seq) + ": record too short");
+  }
+  std::memcpy(out->leaf_hash.data(), payload->data(), out->leaf_hash.size());
+  std::string_view body = payload->substr(out->leaf_hash.size());
+  if (static_cast<uint8_t>(body[0]) != kVersion) {
+    return Status::Corruption(Where(org, org_seq) + ": unknown record version " +
+                              std::to_string(static_cast<uint8_t>(body[0])));
+  }
+  out->position.org = org;
+  out->position.recorded_at = static_cast<int64_t>(coding::GetFixed64(body.substr(1)));
+  out->position.global_seq = coding::GetFixed64(body.substr(9));
+  out->position.org_seq = coding::GetFixed64(body.substr(17));
+  if (out->position.org_seq != org_seq) {
+    return Status::Corruption(Where(org, org_seq) + ": header says seq " +
+                              std::to_string(out->position.org_seq));
+  }
+  Uuid event_org;
+  Status event_status = CheckEvent(body.substr(kHeaderBytes), &event_org);
+  if (!event_status.ok()) {
+    return Status::Corruption(Where(org, org_seq) + ": " + event_status.message());
+  }
+  if (event_org != org) return Status::Corruption(Where(org, org_seq) + ": event names another org");
+  out->body.assign(body);
+  return Status::Ok();
+}
+
+Status CheckEvent(std::string_view event_bytes, Uuid* org) {
+  if (event_bytes.size() > limits::kEventBytesMax) {
+    return Status::LimitExceeded("event of " + std::to_string(event_bytes.size()) +
+                                 " bytes exceeds the limit of " +
+                                 std::to_string(limits::kEventBytesMax));
+  }
+  flatbuffers::Verifier verifier(reinterpret_cast<const uint8_t*>(event_bytes.data()),
+                                 event_bytes.size());
+  if (!fb::VerifyEventBuffer(verifier)) {
+    return Status::InvalidArgument("event is not a valid ledger.fb.Event FlatBuffer");
+  }
+  const fb::Event* event = fb::GetEvent(event_bytes.data());
+  const flatbuffers::String* org_text = event->envelope()->org_id();
+  std::optional<Uuid> parsed = Uuid::Parse(org_text->string_view());
+  if (!parsed || parsed->IsNil()) {
+    return Status::InvalidArgument("event names no org: envelope.org_id '" + org_text->str() +
+                                   "' is not a UUID");
+  }
+  if (event->payload_type() == fb::Payload::NONE) {
+    return Status::InvalidArgument("event has no payload");
+  }
+  *org = *parsed;
+  return Status::Ok();
+}
+
+}  // namespace record
+}  // namespace ledger

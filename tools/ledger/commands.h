@@ -1,0 +1,15 @@
+// Each `ledger` subcommand registers itself on the app. Its callback throws
+// CLI::RuntimeError(exit_status), which main() turns into the exit status.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include "common.h"
+
+namespace ledger::cli {
+
+void AddDemoCommand(CLI::App& app);
+void AddHeadCommand(CLI::App& app);
+void AddVerifyCommand(CLI::App& app);
+
+}  // namespace ledger::cli
