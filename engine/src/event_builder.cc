@@ -13,9 +13,10 @@ flatbuffers::Offset<flatbuffers::String> OptionalString(flatbuffers::FlatBufferB
 std::string EventBuilder::FinishUnion(const EnvelopeFields& envelope, fb::Payload type,
                                       flatbuffers::Offset<void> payload) {
   auto org_id = builder_.CreateString(envelope.org.ToString());
-  auto event_id = builder_.CreateString(
-      envelope.event_id.empty() ? Uuid::Random().ToString() : envelope.event_id);
-  auto actor = fb::CreateActor(builder_, envelope.actor.kind, builder_.CreateString(envelope.actor.id));
+  auto event_id = builder_.CreateString(envelope.event_id.empty() ? Uuid::Random().ToString()
+                                                                  : envelope.event_id);
+  auto actor =
+      fb::CreateActor(builder_, envelope.actor.kind, builder_.CreateString(envelope.actor.id));
   auto correlation = OptionalString(builder_, envelope.correlation_id);
   auto causation = OptionalString(builder_, envelope.causation_id);
   auto fields = fb::CreateEnvelope(builder_, org_id, event_id, actor, correlation, causation,

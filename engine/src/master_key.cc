@@ -47,8 +47,9 @@ Result<Key> ReadMasterKey(const std::string& path, bool create_if_missing) {
   if (!(file >> hex)) return Status::IoError("cannot read master key " + path);
   Key key;
   size_t length = 0;
-  if (hex.size() != 64 || sodium_hex2bin(key.data(), key.size(), hex.data(), hex.size(), nullptr,
-                                         &length, nullptr) != 0 ||
+  if (hex.size() != 64 ||
+      sodium_hex2bin(key.data(), key.size(), hex.data(), hex.size(), nullptr, &length, nullptr) !=
+          0 ||
       length != key.size()) {
     return Status::InvalidArgument("master key " + path + " is not 64 hex characters");
   }

@@ -66,7 +66,8 @@ Status DecodeValue(const Uuid& org, uint64_t org_seq, std::string_view value, St
   if (!event_status.ok()) {
     return Status::Corruption(Where(org, org_seq) + ": " + event_status.message());
   }
-  if (event_org != org) return Status::Corruption(Where(org, org_seq) + ": event names another org");
+  if (event_org != org)
+    return Status::Corruption(Where(org, org_seq) + ": event names another org");
   out->body.assign(body);
   return Status::Ok();
 }

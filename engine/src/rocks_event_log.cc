@@ -15,7 +15,8 @@
 namespace ledger {
 namespace {
 
-constexpr const char* kColumnNames[] = {"default", "events", "global", "tree", "orgs", "subject_keys"};
+constexpr const char* kColumnNames[] = {"default", "events", "global",
+                                        "tree",    "orgs",   "subject_keys"};
 constexpr const char* kFormatKey = "ledger.format";
 constexpr const char* kFormatVersion = "1";  // never change: on disk
 
@@ -73,8 +74,9 @@ Status RocksEventLog::OpenDatabase() {
     descriptors.emplace_back(name, rocksdb::ColumnFamilyOptions(options));
   }
   rocksdb::DB* raw = nullptr;
-  LEDGER_RETURN_IF_ERROR(FromRocks(
-      rocksdb::DB::Open(options, options_.path, descriptors, &columns_, &raw), "open " + options_.path));
+  LEDGER_RETURN_IF_ERROR(
+      FromRocks(rocksdb::DB::Open(options, options_.path, descriptors, &columns_, &raw),
+                "open " + options_.path));
   db_.reset(raw);
   std::string format;
   rocksdb::Status read = db_->Get(rocksdb::ReadOptions(), columns_[kDefault], kFormatKey, &format);
@@ -99,12 +101,14 @@ RocksEventLog::~RocksEventLog() {
 }
 
 Status RocksEventLog::LoadLastGlobalSeq() {
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), columns_[kGlobal]));
+  std::unique_ptr<rocksdb::Iterator> it(
+      db_->NewIterator(rocksdb::ReadOptions(), columns_[kGlobal]));
   it->SeekToLast();
   LEDGER_RETURN_IF_ERROR(FromRocks(it->status(), "read global index"));
   if (!it->Valid()) return Status::Ok();
   std::optional<std::string_view> run = checksum::Open(it->value().ToStringView());
-  if (!run || run->size() != 16 + 8 + 4) return Status::Corruption("last global index entry is damaged");
+  if (!run || run->size() != 16 + 8 + 4)
+    return Status::Corruption("last global index entry is damaged");
   uint64_t first = coding::GetFixed64BigEndian(it->key().ToStringView());
   last_global_seq_ = first + coding::GetFixed32(run->substr(24)) - 1;
   return Status::Ok();

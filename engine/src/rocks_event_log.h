@@ -48,7 +48,7 @@ class RocksEventLog final : public EventLog {
   // One org's slice of a batch being built.
   struct OrgRun {
     Uuid org;
-    OrgState state;                    // staged: becomes current after the write
+    OrgState state;                     // staged: becomes current after the write
     std::vector<size_t> event_indexes;  // into the Append input, in order
   };
 

@@ -141,7 +141,8 @@ Result<TreeHead> RocksEventLog::HeadAt(const Uuid& org, uint64_t size) const {
   }
   if (size == current->size) return current;
   if (size == 0) return TreeHead{0, EmptyTreeRoot()};
-  Result<Digest> root = TreeReader(db_.get(), columns_[kEvents], columns_[kTree], org).SubtreeHash(0, size);
+  Result<Digest> root =
+      TreeReader(db_.get(), columns_[kEvents], columns_[kTree], org).SubtreeHash(0, size);
   if (!root.ok()) return root.status();
   return TreeHead{size, *root};
 }

@@ -4,14 +4,22 @@ namespace ledger {
 
 const char* CodeName(Code code) {
   switch (code) {
-    case Code::kOk: return "ok";
-    case Code::kInvalidArgument: return "invalid argument";
-    case Code::kNotFound: return "not found";
-    case Code::kCorruption: return "corruption";
-    case Code::kTampered: return "tampered";
-    case Code::kIoError: return "I/O error";
-    case Code::kLimitExceeded: return "limit exceeded";
-    case Code::kFailedPrecondition: return "failed precondition";
+    case Code::kOk:
+      return "ok";
+    case Code::kInvalidArgument:
+      return "invalid argument";
+    case Code::kNotFound:
+      return "not found";
+    case Code::kCorruption:
+      return "corruption";
+    case Code::kTampered:
+      return "tampered";
+    case Code::kIoError:
+      return "I/O error";
+    case Code::kLimitExceeded:
+      return "limit exceeded";
+    case Code::kFailedPrecondition:
+      return "failed precondition";
   }
   return "unknown";
 }

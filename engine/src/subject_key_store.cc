@@ -178,7 +178,8 @@ Status SubjectKeyStore::Forget(const Uuid& subject) {
   rocksdb::WriteOptions synced;
   synced.sync = true;
   rocksdb::Status written = db_->Put(synced, column_, subject.AsBytes(), Tombstone());
-  if (!written.ok()) return Status::IoError("forget " + subject.ToString() + ": " + written.ToString());
+  if (!written.ok())
+    return Status::IoError("forget " + subject.ToString() + ": " + written.ToString());
   pending_.erase(subject);
   if (auto cached = cache_.find(subject); cached != cache_.end() && cached->second) {
     sodium_memzero(cached->second->data(), cached->second->size());
@@ -191,8 +192,10 @@ Status SubjectKeyStore::Forget(const Uuid& subject) {
   rocksdb::Slice key(subject.AsBytes().data(), subject.AsBytes().size());
   rocksdb::CompactRangeOptions compact;
   compact.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
-  rocksdb::Status compacted = flushed.ok() ? db_->CompactRange(compact, column_, &key, &key) : flushed;
-  if (!compacted.ok()) return Status::IoError("forget " + subject.ToString() + ": " + compacted.ToString());
+  rocksdb::Status compacted =
+      flushed.ok() ? db_->CompactRange(compact, column_, &key, &key) : flushed;
+  if (!compacted.ok())
+    return Status::IoError("forget " + subject.ToString() + ": " + compacted.ToString());
   return Status::Ok();
 }
 

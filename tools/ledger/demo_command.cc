@@ -44,10 +44,10 @@ int RunDemo(const DemoFlags& flags) {
     auto start = std::chrono::steady_clock::now();
     Status appended = AppendAll(*log, history->events, flags.batch);
     if (!appended.ok()) return Fail(appended);
-    double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     std::cout << "appended " << history->events.size() << " events for " << history->orgs.size()
-              << " orgs in " << seconds * 1000 << " ms (synced batches of " << flags.batch
-              << ")\n";
+              << " orgs in " << seconds * 1000 << " ms (synced batches of " << flags.batch << ")\n";
     orgs = history->orgs;
   }
   std::unique_ptr<EventLog> log = OpenLog(flags.db, /*create=*/false);  // reopened from disk

@@ -21,8 +21,8 @@ int RunHead(const HeadFlags& flags) {
   Result<TreeHead> head = flags.size == 0 ? log->Head(org) : log->HeadAt(org, flags.size);
   if (!head.ok()) return Fail(head.status());
   if (flags.json) {
-    std::cout << R"({"org":")" << org.ToString() << R"(","size":)" << head->size
-              << R"(,"root":")" << ToHex(head->root) << "\"}\n";
+    std::cout << R"({"org":")" << org.ToString() << R"(","size":)" << head->size << R"(,"root":")"
+              << ToHex(head->root) << "\"}\n";
   } else {
     std::cout << "org  " << org.ToString() << "\nsize " << head->size << "\nroot "
               << ToHex(head->root) << "\n";

@@ -10,10 +10,10 @@ namespace {
 namespace fb = ledger::fb;
 using Offset = flatbuffers::Offset<void>;
 
-constexpr const char* kFirstNames[] = {"Ada", "Grace", "Alan", "Edsger", "Barbara", "Ken",
-                                       "Margaret", "Donald", "Frances", "Leslie"};
-constexpr const char* kLastNames[] = {"Lovelace", "Hopper", "Turing", "Dijkstra", "Liskov",
-                                      "Thompson", "Hamilton", "Knuth", "Allen", "Lamport"};
+constexpr const char* kFirstNames[] = {"Ada", "Grace",    "Alan",   "Edsger",  "Barbara",
+                                       "Ken", "Margaret", "Donald", "Frances", "Leslie"};
+constexpr const char* kLastNames[] = {"Lovelace", "Hopper",   "Turing", "Dijkstra", "Liskov",
+                                      "Thompson", "Hamilton", "Knuth",  "Allen",    "Lamport"};
 constexpr const char* kTeams[] = {"Platform", "Finance", "Support"};
 constexpr const char* kModels[] = {"claude-sonnet-4", "gpt-4o", "claude-haiku-4"};
 
@@ -54,8 +54,8 @@ class OrgScript {
   void Setup() {
     std::string slug = "org-" + std::to_string(index_);
     Emit(fb::CreateOrganizationCreatedDirect(fbb(), ("Org " + std::to_string(index_)).c_str(),
-                                             slug.c_str(), "enterprise", R"({"region":"eu"})",
-                                             1000, 5));
+                                             slug.c_str(), "enterprise", R"({"region":"eu"})", 1000,
+                                             5));
     int64_t month = int64_t{30} * 24 * 3600 * 1'000'000;
     Emit(fb::CreateSubscriptionStartedDirect(fbb(), NewId().c_str(), nullptr, "enterprise",
                                              5'000'000'000, 1'767'225'600'000'000,
@@ -80,7 +80,8 @@ class OrgScript {
     Emit(fb::CreateTemplateToolAddedDirect(fbb(), template_id_.c_str(), tool.c_str(), "{}"));
   }
 
-  Result<flatbuffers::Offset<fb::Sealed>> Seal(const std::string& subject, const std::string& text) {
+  Result<flatbuffers::Offset<fb::Sealed>> Seal(const std::string& subject,
+                                               const std::string& text) {
     Result<SealedValue> sealed = keys_.Seal(*Uuid::Parse(subject), text);
     if (!sealed.ok()) return sealed.status();
     return sealed->Build(fbb());
@@ -90,8 +91,8 @@ class OrgScript {
     Employee employee{NewId(), NewId()};
     std::string first = kFirstNames[random_() % std::size(kFirstNames)];
     std::string last = kLastNames[random_() % std::size(kLastNames)];
-    std::string email = first + "." + last + std::to_string(i) + "@org" +
-                        std::to_string(index_) + ".example";
+    std::string email =
+        first + "." + last + std::to_string(i) + "@org" + std::to_string(index_) + ".example";
     auto sealed_email = Seal(employee.id, email);
     if (!sealed_email.ok()) return sealed_email.status();
     auto sealed_name = Seal(employee.id, first + " " + last);

@@ -13,8 +13,8 @@ enum class Code : int {
   kOk = 0,
   kInvalidArgument = 1,  // the caller's input is malformed
   kNotFound = 2,
-  kCorruption = 3,       // a checksum or a structural check failed on read
-  kTampered = 4,         // bytes verify as records but not against the Merkle tree
+  kCorruption = 3,  // a checksum or a structural check failed on read
+  kTampered = 4,    // bytes verify as records but not against the Merkle tree
   kIoError = 5,
   kLimitExceeded = 6,
   kFailedPrecondition = 7,
@@ -56,8 +56,8 @@ class [[nodiscard]] Status {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : value_(std::move(value)) {}               // NOLINT: implicit by design
-  Result(Status status) : value_(std::move(status)) {}        // NOLINT: implicit by design
+  Result(T value) : value_(std::move(value)) {}         // NOLINT: implicit by design
+  Result(Status status) : value_(std::move(status)) {}  // NOLINT: implicit by design
 
   bool ok() const { return std::holds_alternative<T>(value_); }
   const Status& status() const {
@@ -79,8 +79,8 @@ class [[nodiscard]] Result {
 }  // namespace ledger
 
 // Returns early from the enclosing function when `expr` is not OK.
-#define LEDGER_RETURN_IF_ERROR(expr)   \
-  do {                                 \
-    ::ledger::Status _st = (expr);     \
-    if (!_st.ok()) return _st;         \
+#define LEDGER_RETURN_IF_ERROR(expr) \
+  do {                               \
+    ::ledger::Status _st = (expr);   \
+    if (!_st.ok()) return _st;       \
   } while (0)

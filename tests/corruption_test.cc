@@ -1,0 +1,157 @@
+// Damage stored bytes directly in RocksDB and check exactly what the log
+// reports: corruption (checksum) or tampering (Merkle), with org and seq.
+#include <gtest/gtest.h>
+#include <rocksdb/db.h>
+
+#include "checksum.h"
+#include "keys.h"
+#include "rocks_event_log.h"
+#include "test_util.h"
+
+namespace ledger {
+namespace {
+
+using testing::OpenOrDie;
+using testing::OptionsIn;
+using testing::TeamEvent;
+using testing::TempDir;
+
+// The log's database opened raw, to damage it the way a disk or an attacker would.
+class RawDatabase {
+ public:
+  explicit RawDatabase(const std::string& path) {
+    std::vector<rocksdb::ColumnFamilyDescriptor> columns;
+    for (const char* name : {"default", "events", "global", "tree", "orgs", "subject_keys"}) {
+      columns.emplace_back(name, rocksdb::ColumnFamilyOptions());
+    }
+    rocksdb::DB* db = nullptr;
+    rocksdb::Status opened = rocksdb::DB::Open(LogRocksOptions(), path, columns, &handles_, &db);
+    if (!opened.ok()) throw std::runtime_error(opened.ToString());
+    db_.reset(db);
+  }
+  ~RawDatabase() {
+    for (auto* handle : handles_) db_->DestroyColumnFamilyHandle(handle);
+  }
+  rocksdb::ColumnFamilyHandle* events() { return handles_[1]; }
+  rocksdb::ColumnFamilyHandle* tree() { return handles_[3]; }
+
+  std::string Get(rocksdb::ColumnFamilyHandle* column, const std::string& key) {
+    std::string value;
+    EXPECT_TRUE(db_->Get(rocksdb::ReadOptions(), column, key, &value).ok());
+    return value;
+  }
+  void Put(rocksdb::ColumnFamilyHandle* column, const std::string& key, const std::string& value) {
+    ASSERT_TRUE(db_->Put(rocksdb::WriteOptions(), column, key, value).ok());
+  }
+  void Delete(rocksdb::ColumnFamilyHandle* column, const std::string& key) {
+    ASSERT_TRUE(db_->Delete(rocksdb::WriteOptions(), column, key).ok());
+  }
+
+ private:
+  std::unique_ptr<rocksdb::DB> db_;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+};
+
+class CorruptionTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto log = OpenOrDie(OptionsIn(dir_));
+    std::vector<std::string> events;
+    for (int i = 0; i < 40; ++i) events.push_back(TeamEvent(org_, "team " + std::to_string(i)));
+    std::vector<std::string_view> views(events.begin(), events.end());
+    ASSERT_TRUE(log->Append(views).ok());
+  }
+
+  Status VerifyAfter(const std::function<void(RawDatabase&)>& damage) {
+    {
+      RawDatabase raw(OptionsIn(dir_).path);
+      damage(raw);
+    }
+    return OpenOrDie(OptionsIn(dir_))->VerifyOrg(org_);
+  }
+
+  static bool Names(const Status& status, const std::string& text) {
+    return status.message().find(text) != std::string::npos;
+  }
+
+  TempDir dir_;
+  Uuid org_ = Uuid::Random();
+};
+
+TEST_F(CorruptionTest, FlippedByteIsReportedWithOrgAndSeq) {
+  Status status = VerifyAfter([&](RawDatabase& raw) {
+    std::string value = raw.Get(raw.events(), keys::Event(org_, 7));
+    value[value.size() - 20] ^= 0x01;
+    raw.Put(raw.events(), keys::Event(org_, 7), value);
+  });
+  EXPECT_EQ(status.code(), Code::kCorruption);
+  EXPECT_TRUE(Names(status, "org " + org_.ToString() + " seq 7: record checksum mismatch"))
+      << status.ToString();
+  // Reads fail the same way instead of returning damaged bytes.
+  auto log = OpenOrDie(OptionsIn(dir_));
+  EXPECT_EQ(log->Get(org_, 7).status().code(), Code::kCorruption);
+  std::vector<StoredEvent> events;
+  EXPECT_EQ(log->ReadOrg(org_, 1, 100, &events).code(), Code::kCorruption);
+}
+
+TEST_F(CorruptionTest, EditWithRecomputedChecksumIsCaughtByTheLeafHash) {
+  Status status = VerifyAfter([&](RawDatabase& raw) {
+    std::string value = raw.Get(raw.events(), keys::Event(org_, 12));
+    value[value.size() - 20] ^= 0x01;  // inside the event, then re-checksum it
+    checksum::Seal(&value);
+    raw.Put(raw.events(), keys::Event(org_, 12), value);
+  });
+  EXPECT_EQ(status.code(), Code::kTampered);
+  EXPECT_TRUE(Names(status, "seq 12: event bytes do not match their leaf hash"))
+      << status.ToString();
+}
+
+TEST_F(CorruptionTest, EditWithRecomputedLeafHashIsCaughtByTheTree) {
+  Status status = VerifyAfter([&](RawDatabase& raw) {
+    std::string value = raw.Get(raw.events(), keys::Event(org_, 21));
+    value[value.size() - 20] ^= 0x01;
+    std::string_view body = std::string_view(value).substr(checksum::kBytes + 32);
+    Digest leaf = LeafHash(body);
+    value.replace(checksum::kBytes, 32, reinterpret_cast<const char*>(leaf.data()), 32);
+    checksum::Seal(&value);
+    raw.Put(raw.events(), keys::Event(org_, 21), value);
+  });
+  EXPECT_EQ(status.code(), Code::kTampered);
+  // Seq 21 is in the stored 16-leaf subtree of seqs 17..32.
+  EXPECT_TRUE(Names(status, "seqs 17..32: leaves do not match the stored tree"))
+      << status.ToString();
+}
+
+TEST_F(CorruptionTest, TruncatedLogIsReportedAsCutShort) {
+  Status status = VerifyAfter([&](RawDatabase& raw) {
+    raw.Delete(raw.events(), keys::Event(org_, 39));
+    raw.Delete(raw.events(), keys::Event(org_, 40));
+  });
+  EXPECT_EQ(status.code(), Code::kTampered);
+  EXPECT_TRUE(Names(status, "cut short at seq 39")) << status.ToString();
+}
+
+TEST_F(CorruptionTest, MissingEventInTheMiddleIsReported) {
+  Status status =
+      VerifyAfter([&](RawDatabase& raw) { raw.Delete(raw.events(), keys::Event(org_, 5)); });
+  EXPECT_EQ(status.code(), Code::kCorruption);
+  EXPECT_TRUE(Names(status, "seq 5 is missing")) << status.ToString();
+}
+
+TEST_F(CorruptionTest, DamagedTreeNodeIsReported) {
+  Status status = VerifyAfter([&](RawDatabase& raw) {
+    std::string value = raw.Get(raw.tree(), keys::TreeNode(org_, 4, 1));
+    value[10] ^= 0x80;
+    checksum::Seal(&value);
+    raw.Put(raw.tree(), keys::TreeNode(org_, 4, 1), value);
+  });
+  EXPECT_EQ(status.code(), Code::kTampered);
+  EXPECT_TRUE(Names(status, "seqs 17..32")) << status.ToString();
+}
+
+TEST_F(CorruptionTest, UntouchedLogVerifies) {
+  EXPECT_TRUE(VerifyAfter([](RawDatabase&) {}).ok());
+}
+
+}  // namespace
+}  // namespace ledger
