@@ -4,8 +4,11 @@
 // Merkle tree's job).
 #pragma once
 
+// The streaming state (XXH3_state_t) on the stack needs the static-linking API.
+#define XXH_STATIC_LINKING_ONLY
 #include <xxhash.h>
 
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -17,6 +20,14 @@ namespace ledger::checksum {
 inline constexpr size_t kBytes = 8;
 
 inline uint64_t Of(std::string_view payload) { return XXH3_64bits(payload.data(), payload.size()); }
+
+// The checksum of parts written one after the other.
+inline uint64_t Of(std::initializer_list<std::string_view> parts) {
+  XXH3_state_t state;
+  XXH3_64bits_reset(&state);
+  for (std::string_view part : parts) XXH3_64bits_update(&state, part.data(), part.size());
+  return XXH3_64bits_digest(&state);
+}
 
 // Reserves room for the checksum; call Seal once the payload is appended.
 inline void Begin(std::string* out) { out->append(kBytes, '\0'); }

@@ -20,6 +20,11 @@ inline std::string Event(const Uuid& org, uint64_t org_seq) {
   return key;
 }
 
+// Rewrites the org_seq of an events key in place (the append loop reuses one key).
+inline void SetEventSeq(std::string* key, uint64_t org_seq) {
+  for (int i = 0; i < 8; ++i) (*key)[kOrgBytes + i] = static_cast<char>(org_seq >> (56 - 8 * i));
+}
+
 // tree: org:16 level:u8 index:fixed64be
 inline std::string TreeNode(const Uuid& org, int level, uint64_t index) {
   std::string key(org.AsBytes());

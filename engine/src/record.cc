@@ -23,22 +23,24 @@ std::string Where(const Uuid& org, uint64_t org_seq) {
 
 }  // namespace
 
-void EncodeBody(const Position& position, std::string_view event_bytes, std::string* out) {
-  out->push_back(static_cast<char>(kVersion));
-  coding::PutFixed64(out, static_cast<uint64_t>(position.recorded_at));
-  coding::PutFixed64(out, position.global_seq);
-  coding::PutFixed64(out, position.org_seq);
-  out->append(event_bytes);
-}
-
-std::string EncodeValue(const Digest& leaf_hash, std::string_view body) {
-  std::string value;
-  value.reserve(checksum::kBytes + leaf_hash.size() + body.size());
-  checksum::Begin(&value);
-  value.append(reinterpret_cast<const char*>(leaf_hash.data()), leaf_hash.size());
-  value.append(body);
-  checksum::Seal(&value);
-  return value;
+void EncodePrefix(const Position& position, std::string_view event_bytes, Prefix* prefix) {
+  char* header = prefix->bytes.data() + checksum::kBytes + sizeof(Digest);
+  std::string fields;
+  fields.reserve(kHeaderBytes);
+  fields.push_back(static_cast<char>(kVersion));
+  fields.append(7, '\0');
+  coding::PutFixed64(&fields, static_cast<uint64_t>(position.recorded_at));
+  coding::PutFixed64(&fields, position.global_seq);
+  coding::PutFixed64(&fields, position.org_seq);
+  std::memcpy(header, fields.data(), kHeaderBytes);
+  std::string_view header_view(header, kHeaderBytes);
+  prefix->leaf_hash = LeafHash(header_view, event_bytes);
+  std::memcpy(prefix->bytes.data() + checksum::kBytes, prefix->leaf_hash.data(), sizeof(Digest));
+  uint64_t sum = checksum::Of(
+      {std::string_view(prefix->bytes.data() + checksum::kBytes, kPrefixBytes - checksum::kBytes),
+       event_bytes});
+  for (size_t i = 0; i < checksum::kBytes; ++i)
+    prefix->bytes[i] = static_cast<char>(sum >> (8 * i));
 }
 
 Status DecodeValue(const Uuid& org, uint64_t org_seq, std::string_view value, StoredEvent* out) {
@@ -54,15 +56,16 @@ Status DecodeValue(const Uuid& org, uint64_t org_seq, std::string_view value, St
                               std::to_string(static_cast<uint8_t>(body[0])));
   }
   out->position.org = org;
-  out->position.recorded_at = static_cast<int64_t>(coding::GetFixed64(body.substr(1)));
-  out->position.global_seq = coding::GetFixed64(body.substr(9));
-  out->position.org_seq = coding::GetFixed64(body.substr(17));
+  out->position.recorded_at = static_cast<int64_t>(coding::GetFixed64(body.substr(8)));
+  out->position.global_seq = coding::GetFixed64(body.substr(16));
+  out->position.org_seq = coding::GetFixed64(body.substr(24));
   if (out->position.org_seq != org_seq) {
     return Status::Corruption(Where(org, org_seq) + ": header says seq " +
                               std::to_string(out->position.org_seq));
   }
+  out->body.assign(body);  // heap memory: the event inside is 8-byte aligned
   Uuid event_org;
-  Status event_status = CheckEvent(body.substr(kHeaderBytes), &event_org);
+  Status event_status = CheckEvent(out->event_bytes(), &event_org);
   if (!event_status.ok()) {
     return Status::Corruption(Where(org, org_seq) + ": " + event_status.message());
   }
@@ -77,6 +80,11 @@ Status CheckEvent(std::string_view event_bytes, Uuid* org) {
     return Status::LimitExceeded("event of " + std::to_string(event_bytes.size()) +
                                  " bytes exceeds the limit of " +
                                  std::to_string(limits::kEventBytesMax));
+  }
+  std::string aligned_copy;
+  if (reinterpret_cast<uintptr_t>(event_bytes.data()) % alignof(uint64_t) != 0) {
+    aligned_copy.assign(event_bytes);  // FlatBuffers reads scalars in place
+    event_bytes = aligned_copy;
   }
   flatbuffers::Verifier verifier(reinterpret_cast<const uint8_t*>(event_bytes.data()),
                                  event_bytes.size());

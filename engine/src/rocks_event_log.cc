@@ -1,5 +1,6 @@
 #include "rocks_event_log.h"
 
+#include <rocksdb/slice_transform.h>
 #include <rocksdb/table.h>
 
 #include <algorithm>
@@ -25,16 +26,6 @@ Status FromRocks(const rocksdb::Status& status, const std::string& what) {
   return Status::IoError(what + ": " + status.ToString());
 }
 
-std::string EncodeGlobalRun(const Uuid& org, uint64_t first_org_seq, uint32_t count) {
-  std::string value;
-  checksum::Begin(&value);
-  value.append(org.AsBytes());
-  coding::PutFixed64(&value, first_org_seq);
-  coding::PutFixed32(&value, count);
-  checksum::Seal(&value);
-  return value;
-}
-
 }  // namespace
 
 rocksdb::Options LogRocksOptions() {
@@ -46,6 +37,18 @@ rocksdb::Options LogRocksOptions() {
   // keep the write path short.
   options.write_buffer_size = 64 << 20;
   options.max_write_buffer_number = 4;
+  // Flushes and the first compaction write fresh, hot data: leave it
+  // uncompressed so that on a small machine background compression does not
+  // take the CPU the writer needs. Older levels, where most bytes end up,
+  // use LZ4.
+  options.compression_per_level = {rocksdb::kNoCompression,  rocksdb::kNoCompression,
+                                   rocksdb::kLZ4Compression, rocksdb::kLZ4Compression,
+                                   rocksdb::kLZ4Compression, rocksdb::kLZ4Compression,
+                                   rocksdb::kLZ4Compression};
+  // Keys of one org arrive in ascending order: remembering the last insert
+  // position per org (its 16-byte prefix) makes memtable inserts cheap.
+  options.memtable_insert_with_hint_prefix_extractor.reset(
+      rocksdb::NewFixedPrefixTransform(keys::kOrgBytes));
   return options;
 }
 
@@ -135,87 +138,6 @@ Result<OrgState> RocksEventLog::LoadOrgState(const Uuid& org) const {
   // Not cached here: only Append fills the cache, so a reader can never put
   // back a state older than the writer's.
   return state;
-}
-
-Status RocksEventLog::GroupByOrg(std::span<const std::string_view> events,
-                                 std::vector<OrgRun>* runs) {
-  std::unordered_map<Uuid, size_t, UuidHash> run_of_org;
-  for (size_t i = 0; i < events.size(); ++i) {
-    Uuid org;
-    Status checked = record::CheckEvent(events[i], &org);
-    if (!checked.ok()) return checked.WithContext("event #" + std::to_string(i));
-    auto [slot, inserted] = run_of_org.try_emplace(org, runs->size());
-    if (inserted) {
-      Result<OrgState> state = LoadOrgState(org);
-      if (!state.ok()) return state.status();
-      runs->push_back(OrgRun{org, std::move(state).value(), {}});
-    }
-    (*runs)[slot->second].event_indexes.push_back(i);
-  }
-  return Status::Ok();
-}
-
-void RocksEventLog::AddRun(std::span<const std::string_view> events, OrgRun& run, int64_t now,
-                           uint64_t* next_global_seq, rocksdb::WriteBatch* batch,
-                           std::vector<Position>* positions) {
-  OrgState& state = run.state;
-  batch->Put(columns_[kGlobal], keys::Global(*next_global_seq),
-             EncodeGlobalRun(run.org, state.tree.size() + 1,
-                             static_cast<uint32_t>(run.event_indexes.size())));
-  std::string body;
-  std::vector<CompletedNode> completed;
-  for (size_t index : run.event_indexes) {
-    Position& position = (*positions)[index];
-    position.org = run.org;
-    position.org_seq = state.tree.size() + 1;
-    position.global_seq = (*next_global_seq)++;
-    position.recorded_at = std::max(now, state.last_recorded_at + 1);
-    state.last_recorded_at = position.recorded_at;
-
-    body.clear();
-    record::EncodeBody(position, events[index], &body);
-    Digest leaf = LeafHash(body);
-    batch->Put(columns_[kEvents], keys::Event(run.org, position.org_seq),
-               record::EncodeValue(leaf, body));
-    completed.clear();
-    state.tree.Append(leaf, &completed);
-    for (const CompletedNode& node : completed) {
-      if (node.level < limits::kStoredNodeLevelMin) continue;
-      batch->Put(columns_[kTree], keys::TreeNode(run.org, node.level, node.index),
-                 EncodeTreeNode(node.hash));
-    }
-  }
-  batch->Put(columns_[kOrgs], run.org.AsBytes(), EncodeOrgState(state));
-}
-
-Result<std::vector<Position>> RocksEventLog::Append(std::span<const std::string_view> events) {
-  std::lock_guard writer(append_mutex_);
-  if (events.size() > limits::kBatchEventsMax) {
-    return Status::LimitExceeded("batch of " + std::to_string(events.size()) +
-                                 " events exceeds the limit of " +
-                                 std::to_string(limits::kBatchEventsMax));
-  }
-  std::vector<OrgRun> runs;
-  LEDGER_RETURN_IF_ERROR(GroupByOrg(events, &runs));
-
-  rocksdb::WriteBatch batch;
-  std::vector<Position> positions(events.size());
-  uint64_t next_global_seq = last_global_seq_ + 1;
-  int64_t now = Now();
-  for (OrgRun& run : runs) AddRun(events, run, now, &next_global_seq, &batch, &positions);
-  std::vector<Uuid> new_keys;
-  subject_keys_->AddPendingTo(&batch, &new_keys);
-
-  rocksdb::WriteOptions write_options;
-  write_options.sync = options_.sync;
-  LEDGER_RETURN_IF_ERROR(FromRocks(db_->Write(write_options, &batch), "append"));
-
-  subject_keys_->MarkPersisted(new_keys);
-  last_global_seq_ = next_global_seq - 1;
-  std::lock_guard lock(state_mutex_);
-  if (org_states_.size() + runs.size() > limits::kOrgStateCacheMax) org_states_.clear();
-  for (OrgRun& run : runs) org_states_[run.org] = std::move(run.state);
-  return positions;
 }
 
 }  // namespace ledger

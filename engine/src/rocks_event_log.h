@@ -16,6 +16,8 @@
 
 #include "ledger/event_log.h"
 #include "org_state.h"
+#include "parallel_for.h"
+#include "record.h"
 #include "subject_key_store.h"
 
 namespace ledger {
@@ -52,15 +54,19 @@ class RocksEventLog final : public EventLog {
     std::vector<size_t> event_indexes;  // into the Append input, in order
   };
 
-  explicit RocksEventLog(const LogOptions& options) : options_(options) {}
+  explicit RocksEventLog(const LogOptions& options);
   Status OpenDatabase();
   Status LoadLastGlobalSeq();
   // The org's committed state (size 0 if the org has no events yet).
   Result<OrgState> LoadOrgState(const Uuid& org) const;
-  Status GroupByOrg(std::span<const std::string_view> events, std::vector<OrgRun>* runs);
-  void AddRun(std::span<const std::string_view> events, OrgRun& run, int64_t now,
-              uint64_t* next_global_seq, rocksdb::WriteBatch* batch,
-              std::vector<Position>* positions);
+  // Append's steps, in order. REQUIRES: append_mutex_ held.
+  Status CheckEvents(std::span<const std::string_view> events);
+  Status GroupByOrg(size_t event_count, std::vector<OrgRun>* runs);
+  void AssignPositions(std::vector<OrgRun>& runs, std::vector<Position>* positions);
+  void EncodePrefixes(std::span<const std::string_view> events,
+                      const std::vector<Position>& positions);
+  void AddRun(std::span<const std::string_view> events, OrgRun& run,
+              const std::vector<Position>& positions, rocksdb::WriteBatch* batch);
   Status ReadRun(std::string_view index_value, uint64_t run_first_global, uint64_t from_global_seq,
                  size_t max_events, std::vector<StoredEvent>* out) const;
   int64_t Now() const;
@@ -70,6 +76,12 @@ class RocksEventLog final : public EventLog {
   std::vector<rocksdb::ColumnFamilyHandle*> columns_;
   std::unique_ptr<SubjectKeyStore> subject_keys_;
   std::mutex append_mutex_;  // enforces the one-writer contract
+  // Per-event results of the current Append, kept to reuse their memory.
+  // Guarded by append_mutex_.
+  std::vector<Uuid> event_orgs_;
+  std::vector<Status> event_checks_;
+  std::vector<record::Prefix> prefixes_;
+  ParallelFor parallel_;
   std::atomic<uint64_t> last_global_seq_{0};
   // Committed org states. Guarded by state_mutex_; bounded by kOrgCacheMax.
   mutable std::mutex state_mutex_;

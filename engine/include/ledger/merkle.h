@@ -21,6 +21,8 @@ using Digest = std::array<uint8_t, 32>;
 
 Digest Sha256(std::string_view data);
 Digest LeafHash(std::string_view event_bytes);
+// The leaf hash of the concatenation head || tail, without building it.
+Digest LeafHash(std::string_view head, std::string_view tail);
 Digest NodeHash(const Digest& left, const Digest& right);
 Digest EmptyTreeRoot();
 
