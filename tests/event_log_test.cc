@@ -4,8 +4,10 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <map>
 #include <random>
+#include <thread>
 
 #include "ledger/limits.h"
 #include "test_util.h"
@@ -186,20 +188,33 @@ TEST(EventLog, RecordedAtStaysStrictlyIncreasingWhenTheClockGoesBack) {
   EXPECT_EQ((*later)[0].recorded_at, 5'000'002);
 }
 
+// Broken FlatBuffers built from a valid event, each invalid for a known reason.
+std::vector<std::pair<std::string, std::string>> BrokenEvents(const Uuid& org) {
+  std::string valid = TeamEvent(org, "x");
+  std::string root_past_end = valid;
+  root_past_end[0] = root_past_end[1] = root_past_end[2] = static_cast<char>(0x7f);
+  std::string wrong_identifier = valid;
+  wrong_identifier[4] = 'X';  // bytes 4..7 hold the file identifier "LGEV"
+  return {{"root offset past the end", root_past_end},
+          {"truncated to 12 bytes", valid.substr(0, 12)},
+          {"wrong file identifier", wrong_identifier},
+          {"empty", ""}};
+}
+
 TEST(EventLog, InvalidFlatBufferRejectsTheWholeBatch) {
   TempDir dir;
   auto log = OpenOrDie(OptionsIn(dir));
   Uuid org = Uuid::Random();
   ASSERT_TRUE(AppendStrings(*log, {TeamEvent(org, "first")}).ok());
   TreeHead before = *log->Head(org);
-  std::string garbage = TeamEvent(org, "x");
-  garbage[garbage.size() / 2] ^= 0x5a;
-  garbage.resize(garbage.size() - 3);
-  Result<std::vector<Position>> rejected =
-      AppendStrings(*log, {TeamEvent(org, "ok"), garbage, TeamEvent(Uuid::Random(), "ok")});
-  ASSERT_FALSE(rejected.ok());
-  EXPECT_EQ(rejected.status().code(), Code::kInvalidArgument);
-  EXPECT_NE(rejected.status().message().find("event #1"), std::string::npos);
+  for (const auto& [why, broken] : BrokenEvents(org)) {
+    Result<std::vector<Position>> rejected =
+        AppendStrings(*log, {TeamEvent(org, "ok"), broken, TeamEvent(Uuid::Random(), "ok")});
+    ASSERT_FALSE(rejected.ok()) << why;
+    EXPECT_EQ(rejected.status().code(), Code::kInvalidArgument) << why;
+    EXPECT_NE(rejected.status().message().find("event #1: event is not a valid"), std::string::npos)
+        << why << ": " << rejected.status().ToString();
+  }
   EXPECT_EQ(log->Head(org)->root, before.root);
   EXPECT_EQ(log->LastGlobalSeq(), 1u);
   EXPECT_EQ(log->Orgs()->size(), 1u);
@@ -234,6 +249,38 @@ TEST(EventLog, OversizedBatchAndOversizedEventAreRefused) {
   std::string huge = TeamEvent(org, std::string(limits::kEventBytesMax, 'x'));
   EXPECT_EQ(AppendStrings(*log, {huge}).status().code(), Code::kLimitExceeded);
   EXPECT_EQ(log->LastGlobalSeq(), 0u);
+}
+
+TEST(EventLog, ReadersDuringAppendsSeeOnlyCommittedConsistentHeads) {
+  TempDir dir;
+  auto log = OpenOrDie(OptionsIn(dir));
+  Uuid org = Uuid::Random();
+  ASSERT_TRUE(AppendStrings(*log, {TeamEvent(org, "first")}).ok());
+  std::atomic<bool> done = false;
+  std::atomic<int> checks = 0;
+  auto reader = [&] {
+    while (!done) {
+      Result<TreeHead> head = log->Head(org);
+      ASSERT_TRUE(head.ok());
+      std::vector<StoredEvent> events;
+      ASSERT_TRUE(log->ReadOrg(org, 1, limits::kReadEventsMax, &events).ok());
+      ASSERT_GE(events.size(), head->size);  // the head never runs ahead of the log
+      Result<TreeHead> again = log->HeadAt(org, head->size);
+      ASSERT_TRUE(again.ok()) << again.status().ToString();
+      ASSERT_EQ(again->root, head->root);
+      ++checks;
+    }
+  };
+  std::thread first(reader), second(reader);
+  for (int batch = 0; batch < 100; ++batch) {
+    std::vector<std::string> events(100, TeamEvent(org, "t"));
+    ASSERT_TRUE(AppendStrings(*log, events).ok());
+  }
+  done = true;
+  first.join();
+  second.join();
+  EXPECT_GT(checks.load(), 0);
+  EXPECT_TRUE(log->VerifyOrg(org).ok());
 }
 
 TEST(EventLog, OpeningAMissingDatabaseWithoutCreateFails) {
