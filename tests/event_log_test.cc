@@ -283,6 +283,16 @@ TEST(EventLog, ReadersDuringAppendsSeeOnlyCommittedConsistentHeads) {
   EXPECT_TRUE(log->VerifyOrg(org).ok());
 }
 
+TEST(EventLog, EmptyAppendWritesNothing) {
+  TempDir dir;
+  auto log = OpenOrDie(OptionsIn(dir));
+  Result<std::vector<Position>> appended = AppendStrings(*log, {});
+  ASSERT_TRUE(appended.ok());
+  EXPECT_TRUE(appended->empty());
+  EXPECT_EQ(log->LastGlobalSeq(), 0u);
+  EXPECT_TRUE(log->Orgs()->empty());
+}
+
 TEST(EventLog, OpeningAMissingDatabaseWithoutCreateFails) {
   TempDir dir;
   LogOptions options = OptionsIn(dir);

@@ -133,6 +133,7 @@ Result<std::vector<Position>> RocksEventLog::Append(std::span<const std::string_
                                  " events exceeds the limit of " +
                                  std::to_string(limits::kBatchEventsMax));
   }
+  if (events.empty()) return std::vector<Position>();
   LEDGER_RETURN_IF_ERROR(CheckEvents(events));
   std::vector<OrgRun> runs;
   LEDGER_RETURN_IF_ERROR(GroupByOrg(events.size(), &runs));
