@@ -23,6 +23,11 @@ inline void PutFixed64(std::string* out, uint64_t value) {
   for (int shift = 0; shift < 64; shift += 8) out->push_back(static_cast<char>(value >> shift));
 }
 
+// REQUIRES: out has room for 8 bytes.
+inline void EncodeFixed64(char* out, uint64_t value) {
+  for (int i = 0; i < 8; ++i) out[i] = static_cast<char>(value >> (8 * i));
+}
+
 inline void PutFixed32(std::string* out, uint32_t value) {
   for (int shift = 0; shift < 32; shift += 8) out->push_back(static_cast<char>(value >> shift));
 }

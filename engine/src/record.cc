@@ -25,22 +25,18 @@ std::string Where(const Uuid& org, uint64_t org_seq) {
 
 void EncodePrefix(const Position& position, std::string_view event_bytes, Prefix* prefix) {
   char* header = prefix->bytes.data() + checksum::kBytes + sizeof(Digest);
-  std::string fields;
-  fields.reserve(kHeaderBytes);
-  fields.push_back(static_cast<char>(kVersion));
-  fields.append(7, '\0');
-  coding::PutFixed64(&fields, static_cast<uint64_t>(position.recorded_at));
-  coding::PutFixed64(&fields, position.global_seq);
-  coding::PutFixed64(&fields, position.org_seq);
-  std::memcpy(header, fields.data(), kHeaderBytes);
+  header[0] = static_cast<char>(kVersion);
+  std::memset(header + 1, 0, 7);
+  coding::EncodeFixed64(header + 8, static_cast<uint64_t>(position.recorded_at));
+  coding::EncodeFixed64(header + 16, position.global_seq);
+  coding::EncodeFixed64(header + 24, position.org_seq);
   std::string_view header_view(header, kHeaderBytes);
   prefix->leaf_hash = LeafHash(header_view, event_bytes);
   std::memcpy(prefix->bytes.data() + checksum::kBytes, prefix->leaf_hash.data(), sizeof(Digest));
   uint64_t sum = checksum::Of(
       {std::string_view(prefix->bytes.data() + checksum::kBytes, kPrefixBytes - checksum::kBytes),
        event_bytes});
-  for (size_t i = 0; i < checksum::kBytes; ++i)
-    prefix->bytes[i] = static_cast<char>(sum >> (8 * i));
+  coding::EncodeFixed64(prefix->bytes.data(), sum);
 }
 
 Status DecodeValue(const Uuid& org, uint64_t org_seq, std::string_view value, StoredEvent* out) {
