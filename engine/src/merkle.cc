@@ -9,7 +9,6 @@
 #include <openssl/sha.h>
 
 #include <bit>
-#include <cassert>
 
 namespace ledger {
 namespace {

@@ -1,17 +1,12 @@
 #include "rocks_event_log.h"
 
 #include <rocksdb/slice_transform.h>
-#include <rocksdb/table.h>
 
-#include <algorithm>
 #include <chrono>
 
 #include "checksum.h"
 #include "coding.h"
 #include "keys.h"
-#include "ledger/limits.h"
-#include "record.h"
-#include "tree_reader.h"
 
 namespace ledger {
 namespace {
