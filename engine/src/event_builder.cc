@@ -19,8 +19,9 @@ std::string EventBuilder::FinishUnion(const EnvelopeFields& envelope, fb::Payloa
       fb::CreateActor(builder_, envelope.actor.kind, builder_.CreateString(envelope.actor.id));
   auto correlation = OptionalString(builder_, envelope.correlation_id);
   auto causation = OptionalString(builder_, envelope.causation_id);
+  auto idempotency_key = OptionalString(builder_, envelope.idempotency_key);
   auto fields = fb::CreateEnvelope(builder_, org_id, event_id, actor, correlation, causation,
-                                   envelope.occurred_at);
+                                   envelope.occurred_at, idempotency_key);
   builder_.Finish(fb::CreateEvent(builder_, fields, type, payload), fb::EventIdentifier());
   std::string bytes(reinterpret_cast<const char*>(builder_.GetBufferPointer()), builder_.GetSize());
   builder_.Clear();

@@ -11,8 +11,8 @@
 namespace ledger {
 namespace {
 
-constexpr const char* kColumnNames[] = {"default", "events", "global",
-                                        "tree",    "orgs",   "subject_keys"};
+constexpr const char* kColumnNames[] = {"default",      "events",    "global",   "tree",
+                                        "orgs",         "subject_keys", "directory", "snapshots"};
 constexpr const char* kFormatKey = "ledger.format";
 constexpr const char* kFormatVersion = "1";  // never change: on disk
 

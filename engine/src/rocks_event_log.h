@@ -4,6 +4,8 @@
 //   tree          org:16 level:u8 index:be64 -> stored Merkle node (tree_reader.h)
 //   orgs          org:16                   -> org state (org_state.h)
 //   subject_keys  subject:16               -> wrapped data key (subject_key_store.h)
+//   directory     text key                 -> checksummed value (decide.h)
+//   snapshots     org:16 version:be64      -> checksummed ledger.state.OrgState
 #pragma once
 
 #include <rocksdb/db.h>
@@ -31,7 +33,13 @@ class RocksEventLog final : public EventLog {
   static Result<std::unique_ptr<EventLog>> Open(const LogOptions& options);
   ~RocksEventLog() override;
 
-  Result<std::vector<Position>> Append(std::span<const std::string_view> events) override;
+  using EventLog::Append;
+  Result<std::vector<Position>> Append(std::span<const std::string_view> events,
+                                       const AppendOptions& options) override;
+  Result<std::optional<std::string>> GetDirectory(std::string_view key) const override;
+  Status PutSnapshot(const Uuid& org, const Snapshot& snapshot) override;
+  Result<std::optional<Snapshot>> SnapshotAtOrBefore(const Uuid& org,
+                                                     uint64_t max_version) const override;
   Status ReadOrg(const Uuid& org, uint64_t from_seq, size_t max_events,
                  std::vector<StoredEvent>* out) const override;
   Status ReadGlobal(uint64_t from_global_seq, size_t max_events,
@@ -46,7 +54,17 @@ class RocksEventLog final : public EventLog {
   SubjectKeys& subject_keys() override { return *subject_keys_; }
 
  private:
-  enum Column { kDefault, kEvents, kGlobal, kTree, kOrgs, kSubjectKeys, kColumnCount };
+  enum Column {
+    kDefault,
+    kEvents,
+    kGlobal,
+    kTree,
+    kOrgs,
+    kSubjectKeys,
+    kDirectory,
+    kSnapshots,
+    kColumnCount
+  };
   // One org's slice of a batch being built.
   struct OrgRun {
     Uuid org;
@@ -62,7 +80,7 @@ class RocksEventLog final : public EventLog {
   // Append's steps, in order. REQUIRES: append_mutex_ held.
   Status CheckEvents(std::span<const std::string_view> events);
   Status GroupByOrg(size_t event_count, std::vector<OrgRun>* runs);
-  void AssignPositions(std::vector<OrgRun>& runs, std::vector<Position>* positions);
+  void AssignPositions(std::vector<OrgRun>& runs, int64_t now, std::vector<Position>* positions);
   void EncodePrefixes(std::span<const std::string_view> events,
                       const std::vector<Position>& positions);
   void AddRun(std::span<const std::string_view> events, OrgRun& run,

@@ -73,9 +73,9 @@ Status RocksEventLog::GroupByOrg(size_t event_count, std::vector<OrgRun>* runs) 
   return Status::Ok();
 }
 
-void RocksEventLog::AssignPositions(std::vector<OrgRun>& runs, std::vector<Position>* positions) {
+void RocksEventLog::AssignPositions(std::vector<OrgRun>& runs, int64_t now,
+                                    std::vector<Position>* positions) {
   uint64_t global_seq = last_global_seq_ + 1;
-  int64_t now = Now();
   for (OrgRun& run : runs) {
     uint64_t org_seq = run.state.tree.size() + 1;
     for (size_t index : run.event_indexes) {
@@ -126,19 +126,21 @@ void RocksEventLog::AddRun(std::span<const std::string_view> events, OrgRun& run
   batch->Put(columns_[kOrgs], run.org.AsBytes(), EncodeOrgState(run.state));
 }
 
-Result<std::vector<Position>> RocksEventLog::Append(std::span<const std::string_view> events) {
+Result<std::vector<Position>> RocksEventLog::Append(std::span<const std::string_view> events,
+                                                   const AppendOptions& options) {
+  std::span<const DirectoryEntry> directory = options.directory;
   std::lock_guard writer(append_mutex_);
   if (events.size() > limits::kBatchEventsMax) {
     return Status::LimitExceeded("batch of " + std::to_string(events.size()) +
                                  " events exceeds the limit of " +
                                  std::to_string(limits::kBatchEventsMax));
   }
-  if (events.empty()) return std::vector<Position>();
+  if (events.empty() && directory.empty()) return std::vector<Position>();
   LEDGER_RETURN_IF_ERROR(CheckEvents(events));
   std::vector<OrgRun> runs;
   LEDGER_RETURN_IF_ERROR(GroupByOrg(events.size(), &runs));
   std::vector<Position> positions(events.size());
-  AssignPositions(runs, &positions);
+  AssignPositions(runs, options.now != 0 ? options.now : Now(), &positions);
   EncodePrefixes(events, positions);
 
   // Reserve the whole batch: growing a multi-megabyte buffer by doubling
@@ -147,6 +149,13 @@ Result<std::vector<Position>> RocksEventLog::Append(std::span<const std::string_
   for (std::string_view event : events) event_bytes += event.size();
   rocksdb::WriteBatch batch(event_bytes + events.size() * (record::kPrefixBytes + 48));
   for (OrgRun& run : runs) AddRun(events, run, positions, &batch);
+  for (const DirectoryEntry& entry : directory) {
+    std::string value;
+    checksum::Begin(&value);
+    value.append(entry.value);
+    checksum::Seal(&value);
+    batch.Put(columns_[kDirectory], entry.key, value);
+  }
   std::vector<Uuid> new_keys;
   subject_keys_->AddPendingTo(&batch, &new_keys);
   rocksdb::WriteOptions write_options;

@@ -52,7 +52,8 @@ class OrgScript {
   static std::string NewId() { return Uuid::Random().ToString(); }
 
   void Setup() {
-    std::string slug = "org-" + std::to_string(index_);
+    // Slugs are unique across the ledger: suffix the org id.
+    std::string slug = "org-" + std::to_string(index_) + "-" + org().ToString().substr(0, 8);
     Emit(fb::CreateOrganizationCreatedDirect(fbb(), ("Org " + std::to_string(index_)).c_str(),
                                              slug.c_str(), "enterprise", R"({"region":"eu"})", 1000,
                                              5));
@@ -124,12 +125,10 @@ class OrgScript {
     if (!comment.ok()) return comment.status();
     auto approval_ids = std::array{fbb().CreateString(NewId()), fbb().CreateString(request),
                                    fbb().CreateString(employees_[0].id)};
+    // The engine records the resolution itself (the one approval required).
     Emit(fb::CreateApprovalRecorded(
         fbb(), approval_ids[0], approval_ids[1], approval_ids[2],
         approve ? fb::ApprovalDecision::Approve : fb::ApprovalDecision::Reject, *comment));
-    Emit(fb::CreateAgentRequestResolvedDirect(
-        fbb(), request.c_str(),
-        approve ? fb::RequestResolution::Approved : fb::RequestResolution::Rejected));
     return Status::Ok();
   }
 
@@ -147,11 +146,13 @@ class OrgScript {
                                      employee.agent_id.c_str(), "review", R"({"pr":42})"));
     Emit(fb::CreateTaskStartedDirect(fbb(), task.c_str()));
     Emit(fb::CreateTaskCompletedDirect(fbb(), task.c_str(), R"({"comments":3})"));
-    int64_t tokens = 1000 + static_cast<int64_t>(random_() % 9000);
-    Emit(fb::CreateUsageRecordedDirect(fbb(), NewId().c_str(), employee.id.c_str(),
-                                       employee.agent_id.c_str(), mission.c_str(), task.c_str(),
-                                       nullptr, fb::ResourceType::LlmInputTokens, tokens,
-                                       tokens * 3, kModels[random_() % std::size(kModels)]));
+    for (int u = 0; u < options_.usage_per_task; ++u) {
+      int64_t tokens = 1000 + static_cast<int64_t>(random_() % 9000);
+      Emit(fb::CreateUsageRecordedDirect(fbb(), NewId().c_str(), employee.id.c_str(),
+                                         employee.agent_id.c_str(), mission.c_str(), task.c_str(),
+                                         nullptr, fb::ResourceType::LlmInputTokens, tokens,
+                                         tokens * 3, kModels[random_() % std::size(kModels)]));
+    }
     Emit(fb::CreateMissionCompletedDirect(fbb(), mission.c_str()));
     return Status::Ok();
   }

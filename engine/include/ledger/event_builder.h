@@ -26,6 +26,7 @@ struct EnvelopeFields {
   std::string correlation_id;  // empty: not set
   std::string causation_id;    // empty: not set
   int64_t occurred_at = 0;     // microseconds since the epoch; 0: not set
+  std::string idempotency_key;  // empty: not set
 };
 
 class EventBuilder {

@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -43,6 +44,29 @@ struct LogOptions {
   std::function<int64_t()> clock;
 };
 
+// A key/value the command layer records beside events, in the same atomic
+// batch: cross-org facts such as which org uses a slug (decide.h).
+struct DirectoryEntry {
+  std::string key;
+  std::string value;
+};
+
+struct AppendOptions {
+  // Written in the same atomic batch as the events.
+  std::span<const DirectoryEntry> directory;
+  // The commit clock for this append, in microseconds; 0: read the log's
+  // clock. The command layer passes its own reading so that it can compute
+  // the positions (org_seq, recorded_at = max(now, previous + 1)) before the
+  // append, exactly as the log will assign them.
+  int64_t now = 0;
+};
+
+// A packed org state (state.h) covering the org's events 1..version.
+struct Snapshot {
+  uint64_t version = 0;
+  std::string state;
+};
+
 struct TreeHead {
   uint64_t size = 0;
   Digest root{};
@@ -57,7 +81,20 @@ class EventLog {
   // Returns their positions in input order. Nothing is written unless every
   // event verifies, names an org and the batch is within limits.
   // REQUIRES: no other thread is appending.
-  virtual Result<std::vector<Position>> Append(std::span<const std::string_view> events) = 0;
+  virtual Result<std::vector<Position>> Append(std::span<const std::string_view> events,
+                                               const AppendOptions& options) = 0;
+  Result<std::vector<Position>> Append(std::span<const std::string_view> events) {
+    return Append(events, AppendOptions{});
+  }
+  // A directory value; nullopt if the key was never written.
+  virtual Result<std::optional<std::string>> GetDirectory(std::string_view key) const = 0;
+
+  // Snapshots are a cache beside the log: written unsynced (a lost one is
+  // rebuilt from events), checksummed, and never part of the hashed log.
+  virtual Status PutSnapshot(const Uuid& org, const Snapshot& snapshot) = 0;
+  // The newest snapshot of the org with version <= max_version, if any.
+  virtual Result<std::optional<Snapshot>> SnapshotAtOrBefore(const Uuid& org,
+                                                             uint64_t max_version) const = 0;
 
   // Up to max_events of one org from from_seq (1-based) on, in order.
   virtual Status ReadOrg(const Uuid& org, uint64_t from_seq, size_t max_events,

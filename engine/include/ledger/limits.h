@@ -30,4 +30,18 @@ inline constexpr int kTreeLevelsMax = 64;
 // 16,384 orgs is about 34 MiB. A miss costs one RocksDB read.
 inline constexpr size_t kOrgStateCacheMax = 16'384;
 
+// Idempotency keys remembered per org (oldest forgotten first). A retry must
+// arrive within the org's next 100,000 keyed commands.
+inline constexpr size_t kIdempotencyKeysMax = 100'000;
+
+// The write model's default memory bound for org states it keeps hot.
+inline constexpr size_t kWriteModelBytesDefault = size_t{512} << 20;
+
+// Default snapshot interval: an org is snapshotted once this many events
+// have been applied since its last snapshot.
+inline constexpr uint64_t kSnapshotEveryDefault = 10'000;
+
+// Commands in one Submit call.
+inline constexpr size_t kCommandsMax = 10'000;
+
 }  // namespace ledger::limits

@@ -18,6 +18,7 @@ enum class Code : int {
   kIoError = 5,
   kLimitExceeded = 6,
   kFailedPrecondition = 7,
+  kRejected = 8,  // a command broke a rule (rules.h); nothing was appended
 };
 
 const char* CodeName(Code code);
@@ -35,6 +36,8 @@ class [[nodiscard]] Status {
   static Status FailedPrecondition(std::string m) {
     return {Code::kFailedPrecondition, std::move(m)};
   }
+
+  static Status Rejected(std::string m) { return {Code::kRejected, std::move(m)}; }
 
   bool ok() const { return code_ == Code::kOk; }
   Code code() const { return code_; }
@@ -58,6 +61,8 @@ class [[nodiscard]] Result {
  public:
   Result(T value) : value_(std::move(value)) {}         // NOLINT: implicit by design
   Result(Status status) : value_(std::move(status)) {}  // NOLINT: implicit by design
+
+  static Status Rejected(std::string m) { return {Code::kRejected, std::move(m)}; }
 
   bool ok() const { return std::holds_alternative<T>(value_); }
   const Status& status() const {

@@ -1,3 +1,6 @@
+// Every event is a valid command for the write model (ledger.h): submitted
+// in order, all are accepted, and the engine adds the events they imply.
+//
 // Generates a realistic multi-org history of the seed domain: orgs with a
 // subscription, roles, teams, employees (personal fields sealed), templates,
 // tools, agents, approval requests, missions, tasks and usage. Orgs are
@@ -18,6 +21,8 @@ struct HistoryOptions {
   int orgs = 4;
   int employees_per_org = 12;
   int missions_per_employee = 2;
+  // LLM calls recorded per task (usage dominates a real org's history).
+  int usage_per_task = 1;
   uint64_t seed = 2026;
 };
 

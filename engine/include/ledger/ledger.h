@@ -1,0 +1,84 @@
+// Ledger: the write model and the state queries on top of the event log.
+//
+//   Submit  validates commands against each org's current state (kept hot in
+//           memory within a byte bound), appends every accepted command's
+//           events in ONE atomic, fsynced batch, and snapshots orgs every N
+//           events.
+//   StateAt / StateAsOf  rebuild an org's state at a version or instant from
+//           the newest snapshot at or before it plus the events after it.
+//   History lists every event that touched one entity.
+//
+// Thread safety: Submit from one thread at a time (the sequencer); the
+// queries from any thread, concurrently with it.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "ledger/commands.h"
+#include "ledger/event_log.h"
+#include "ledger/limits.h"
+#include "ledger/state.h"
+
+namespace ledger {
+
+struct LedgerOptions {
+  LogOptions log;
+  // Snapshot an org once this many events were applied since its last
+  // snapshot. 0: never.
+  uint64_t snapshot_every = limits::kSnapshotEveryDefault;
+  // Upper bound on the estimated bytes of org states kept hot; the least
+  // recently used orgs are evicted past it and reload from snapshot + tail.
+  size_t state_cache_bytes = limits::kWriteModelBytesDefault;
+};
+
+struct EntityChange {
+  Position position;
+  std::string event_type;  // "EmployeeHired"
+  std::string event;       // the event's bytes (ledger.fb.Event)
+};
+
+struct LedgerStats {
+  uint64_t orgs_loaded = 0;  // cold loads (snapshot + tail)
+  uint64_t orgs_evicted = 0;
+  uint64_t snapshots_written = 0;
+  size_t hot_orgs = 0;
+  size_t hot_bytes = 0;
+};
+
+class Ledger {
+ public:
+  static Result<std::unique_ptr<Ledger>> Open(const LedgerOptions& options);
+  ~Ledger();
+
+  // Decides each command in order, each seeing the effects of those before
+  // it, then appends all accepted commands' events in one batch. Returns one
+  // result per command. If the append fails, nothing is appended and every
+  // accepted command's result carries the error.
+  std::vector<CommandResult> Submit(std::span<const Command> commands);
+
+  // The org's state after its event `version` (capped at its last event).
+  Result<State> StateAt(const Uuid& org, uint64_t version) const;
+  // The org's state as the ledger had recorded it at `recorded_at`.
+  Result<State> StateAsOf(const Uuid& org, int64_t recorded_at) const;
+  // Every event of the org that names `entity_id` in its payload, in order.
+  Result<std::vector<EntityChange>> History(const Uuid& org, std::string_view entity_id) const;
+
+  EventLog& log() { return *log_; }
+  LedgerStats stats() const;
+
+ private:
+  class Impl;
+  explicit Ledger(std::unique_ptr<Impl> impl, EventLog* log);
+  std::unique_ptr<Impl> impl_;
+  EventLog* log_;
+};
+
+// Folds the org's events (after_version, up_to_version] from `log` into
+// `state`. The building block of every state query.
+Status ReplayInto(const EventLog& log, uint64_t up_to_version, State* state);
+
+}  // namespace ledger

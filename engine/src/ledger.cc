@@ -1,0 +1,258 @@
+// Ledger::Submit: decide every command against hot state, then one append.
+#include "ledger/ledger.h"
+
+#include <algorithm>
+#include <chrono>
+
+#include "ledger/apply.h"
+#include "ledger/event_builder.h"
+#include "ledger_impl.h"
+#include "record.h"
+
+namespace ledger {
+namespace {
+
+int64_t SystemMicros() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+CommandResult Rejected(Rule rule, const std::string& message) {
+  CommandResult result;
+  result.rule = rule;
+  result.status = Status::Rejected(std::string(RuleName(rule)) + ": " + message);
+  return result;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Ledger>> Ledger::Open(const LedgerOptions& options) {
+  Result<std::unique_ptr<EventLog>> log = EventLog::Open(options.log);
+  if (!log.ok()) return log.status();
+  EventLog* raw = log->get();
+  auto impl = std::make_unique<Impl>(options, std::move(log).value());
+  return std::unique_ptr<Ledger>(new Ledger(std::move(impl), raw));
+}
+
+Ledger::Ledger(std::unique_ptr<Impl> impl, EventLog* log) : impl_(std::move(impl)), log_(log) {}
+Ledger::~Ledger() = default;
+
+std::vector<CommandResult> Ledger::Submit(std::span<const Command> commands) {
+  return impl_->Submit(commands);
+}
+
+LedgerStats Ledger::stats() const { return impl_->stats(); }
+
+Result<Ledger::Impl::Hot*> Ledger::Impl::Load(const Uuid& org) {
+  auto it = hot_.find(org);
+  if (it != hot_.end()) {
+    lru_.splice(lru_.begin(), lru_, it->second.lru);
+    return &it->second;
+  }
+  uint64_t snapshot_version = 0;
+  Result<State> state = LoadState(*log_, org, UINT64_MAX, &snapshot_version);
+  if (!state.ok()) return state.status();
+  // A crash between appending SubjectForgotten and destroying the key
+  // leaves the key behind: finish the job now.
+  for (const Uuid& subject : state->forgotten_subjects) {
+    if (!log_->subject_keys().IsForgotten(subject)) {
+      LEDGER_RETURN_IF_ERROR(log_->subject_keys().Forget(subject));
+    }
+  }
+  lru_.push_front(org);
+  Hot& hot = hot_[org];
+  hot.state = std::move(state).value();
+  hot.snapshot_version = snapshot_version;
+  hot.lru = lru_.begin();
+  hot.accounted_bytes = hot.state.approx_bytes;
+  hot_bytes_ += hot.accounted_bytes;
+  std::lock_guard lock(stats_mutex_);
+  ++stats_.orgs_loaded;
+  return &hot;
+}
+
+void Ledger::Impl::Evict(const Uuid& org) {
+  auto it = hot_.find(org);
+  if (it == hot_.end()) return;
+  hot_bytes_ -= it->second.accounted_bytes;
+  lru_.erase(it->second.lru);
+  hot_.erase(it);
+  std::lock_guard lock(stats_mutex_);
+  ++stats_.orgs_evicted;
+}
+
+void Ledger::Impl::EnforceBound() {
+  for (const Uuid& org : touched_) {
+    Hot& hot = hot_.at(org);
+    hot_bytes_ += hot.state.approx_bytes - hot.accounted_bytes;
+    hot.accounted_bytes = hot.state.approx_bytes;
+  }
+  // Keep at least the most recent org even if it alone exceeds the bound.
+  while (hot_bytes_ > options_.state_cache_bytes && lru_.size() > 1) Evict(lru_.back());
+}
+
+void Ledger::Impl::SnapshotIfDue(Hot& hot) {
+  if (options_.snapshot_every == 0) return;
+  if (hot.state.version - hot.snapshot_version < options_.snapshot_every) return;
+  // A failed snapshot costs only replay time later; the log is unaffected.
+  if (log_->PutSnapshot(hot.state.org, {hot.state.version, PackState(hot.state)}).ok()) {
+    hot.snapshot_version = hot.state.version;
+    std::lock_guard lock(stats_mutex_);
+    ++stats_.snapshots_written;
+  }
+}
+
+std::optional<std::string> Ledger::Impl::Directory(const std::string& key) {
+  auto pending = pending_directory_.find(key);
+  if (pending != pending_directory_.end()) return pending->second;
+  Result<std::optional<std::string>> stored = log_->GetDirectory(key);
+  return stored.ok() ? *stored : std::nullopt;
+}
+
+std::optional<Uuid> Ledger::Impl::OrgWithSlug(std::string_view slug) {
+  std::optional<std::string> value = Directory(directory::SlugKey(slug));
+  if (!value || value->size() != 16) return std::nullopt;
+  return Uuid::FromBytes(*value);
+}
+
+std::optional<Lookups::TemplateListing> Ledger::Impl::FindTemplate(const Uuid& id) {
+  std::optional<std::string> value = Directory(directory::TemplateKey(id));
+  if (!value) return std::nullopt;
+  return directory::DecodeListing(*value);
+}
+
+std::optional<std::string> Ledger::Impl::Open(const fb::Sealed& sealed) {
+  Result<std::optional<std::string>> opened = log_->subject_keys().Open(sealed);
+  return opened.ok() ? *opened : std::nullopt;
+}
+
+void Ledger::Impl::DecideOne(const Command& command, int64_t now, CommandResult* result) {
+  Uuid org;
+  Status valid = record::CheckEvent(command.event, &org);
+  if (!valid.ok()) {
+    *result = Rejected(Rule::kMalformed, valid.message());
+    return;
+  }
+  Result<Hot*> loaded = Load(org);
+  if (!loaded.ok()) {
+    result->status = loaded.status();
+    return;
+  }
+  State& state = (*loaded)->state;
+  if (command.expected_version && *command.expected_version != state.version) {
+    *result = Rejected(Rule::kVersionConflict,
+                       "org " + org.ToString() + " is at version " + std::to_string(state.version) +
+                           ", the command expected " + std::to_string(*command.expected_version));
+    return;
+  }
+  const fb::Event& event = *flatbuffers::GetRoot<fb::Event>(command.event.data());
+  if (const flatbuffers::String* key = event.envelope()->idempotency_key(); key && key->size()) {
+    auto seen = state.idempotency.find(key->str());
+    if (seen != state.idempotency.end()) {
+      if (seen->second.content_hash != ContentHash(event)) {
+        *result = Rejected(Rule::kIdempotencyMismatch,
+                           "idempotency key '" + key->str() + "' was used by org seq " +
+                               std::to_string(seen->second.first_seq) + " for other content");
+        return;
+      }
+      result->first_seq = seen->second.first_seq;
+      result->event_count = seen->second.event_count;
+      result->replayed = true;
+      return;
+    }
+  }
+  Decision decision;
+  if (Verdict rejection = Decide(state, event, *this, &decision)) {
+    *result = Rejected(rejection->rule, rejection->message);
+    return;
+  }
+  // Accepted: apply now so later commands in this Submit see it. Positions
+  // are those the log will assign (AppendOptions::now).
+  auto apply = [&](std::string_view bytes) {
+    Position at{org, state.version + 1, 0, std::max(now, state.recorded_at + 1)};
+    Apply(state, *flatbuffers::GetRoot<fb::Event>(bytes.data()), at);
+    result->positions.push_back(at);
+    events_.push_back(bytes);
+  };
+  apply(command.event);
+  for (std::string& derived : decision.derived) apply(owned_.emplace_back(std::move(derived)));
+  result->first_seq = result->positions.front().org_seq;
+  result->event_count = static_cast<uint32_t>(result->positions.size());
+  for (DirectoryEntry& entry : decision.directory) {
+    pending_directory_[entry.key] = entry.value;
+    directory_.push_back({std::move(entry.key), std::move(entry.value)});
+  }
+  if (decision.forget) forget_.push_back(*decision.forget);
+  touched_.push_back(org);
+}
+
+std::vector<CommandResult> Ledger::Impl::Submit(std::span<const Command> commands) {
+  std::vector<CommandResult> results(commands.size());
+  if (commands.size() > limits::kCommandsMax) {
+    Status too_many = Status::LimitExceeded(std::to_string(commands.size()) +
+                                            " commands exceed the limit of " +
+                                            std::to_string(limits::kCommandsMax));
+    for (CommandResult& result : results) result.status = too_many;
+    return results;
+  }
+  events_.clear();
+  owned_.clear();
+  directory_.clear();
+  pending_directory_.clear();
+  forget_.clear();
+  touched_.clear();
+  int64_t now = options_.log.clock ? options_.log.clock() : SystemMicros();
+  for (size_t i = 0; i < commands.size(); ++i) DecideOne(commands[i], now, &results[i]);
+
+  auto accepted = [](const CommandResult& r) { return r.status.ok() && !r.replayed; };
+  Result<std::vector<Position>> appended = log_->Append(events_, {directory_, now});
+  bool positions_match = appended.ok();
+  if (appended.ok()) {
+    size_t next = 0;
+    for (CommandResult& result : results) {
+      if (!accepted(result)) continue;
+      for (Position& at : result.positions) {
+        const Position& real = (*appended)[next++];
+        positions_match &= real.org_seq == at.org_seq && real.recorded_at == at.recorded_at;
+        at.global_seq = real.global_seq;
+      }
+    }
+  }
+  if (!positions_match) {
+    // Hot states ran ahead of the log; drop them so they reload from disk.
+    for (const Uuid& org : touched_) Evict(org);
+    Status failed = appended.ok()
+                        ? Status::Corruption("log assigned other positions than the write model")
+                        : appended.status();
+    for (CommandResult& result : results) {
+      if (accepted(result)) {
+        result.status = failed;
+        result.positions.clear();
+        result.first_seq = 0;
+        result.event_count = 0;
+      }
+    }
+    return results;
+  }
+  // Destroy keys only once the SubjectForgotten event is durable. A failure
+  // is retried on the next Submit (and on the org's next load).
+  unfinished_forgets_.insert(unfinished_forgets_.end(), forget_.begin(), forget_.end());
+  std::erase_if(unfinished_forgets_,
+                [&](const Uuid& subject) { return log_->subject_keys().Forget(subject).ok(); });
+  std::sort(touched_.begin(), touched_.end());
+  touched_.erase(std::unique(touched_.begin(), touched_.end()), touched_.end());
+  for (const Uuid& org : touched_) SnapshotIfDue(hot_.at(org));
+  EnforceBound();
+  std::lock_guard lock(stats_mutex_);
+  stats_.hot_orgs = hot_.size();
+  stats_.hot_bytes = hot_bytes_;
+  return results;
+}
+
+LedgerStats Ledger::Impl::stats() const {
+  std::lock_guard lock(stats_mutex_);
+  return stats_;
+}
+
+}  // namespace ledger

@@ -1,0 +1,57 @@
+// What RocksEventLog keeps beside the hashed log: the command layer's
+// directory (written atomically with events) and org-state snapshots (a
+// cache, written unsynced).
+#include "checksum.h"
+#include "coding.h"
+#include "keys.h"
+#include "rocks_event_log.h"
+
+namespace ledger {
+namespace {
+
+std::string SnapshotKey(const Uuid& org, uint64_t version) { return keys::Event(org, version); }
+
+}  // namespace
+
+Result<std::optional<std::string>> RocksEventLog::GetDirectory(std::string_view key) const {
+  std::string value;
+  rocksdb::Status read = db_->Get(rocksdb::ReadOptions(), columns_[kDirectory], key, &value);
+  if (read.IsNotFound()) return std::optional<std::string>();
+  if (!read.ok()) return Status::IoError("directory: " + read.ToString());
+  std::optional<std::string_view> payload = checksum::Open(value);
+  if (!payload) return Status::Corruption("directory entry checksum mismatch");
+  return std::optional<std::string>(std::string(*payload));
+}
+
+Status RocksEventLog::PutSnapshot(const Uuid& org, const Snapshot& snapshot) {
+  std::string value;
+  value.reserve(checksum::kBytes + snapshot.state.size());
+  checksum::Begin(&value);
+  value.append(snapshot.state);
+  checksum::Seal(&value);
+  rocksdb::Status written = db_->Put(rocksdb::WriteOptions(), columns_[kSnapshots],
+                                     SnapshotKey(org, snapshot.version), value);
+  if (!written.ok()) return Status::IoError("snapshot: " + written.ToString());
+  return Status::Ok();
+}
+
+Result<std::optional<Snapshot>> RocksEventLog::SnapshotAtOrBefore(const Uuid& org,
+                                                                  uint64_t max_version) const {
+  std::unique_ptr<rocksdb::Iterator> it(
+      db_->NewIterator(rocksdb::ReadOptions(), columns_[kSnapshots]));
+  it->SeekForPrev(SnapshotKey(org, max_version));
+  if (!it->status().ok()) return Status::IoError("snapshot: " + it->status().ToString());
+  if (!it->Valid() || !it->key().starts_with(rocksdb::Slice(org.AsBytes().data(), 16))) {
+    return std::optional<Snapshot>();
+  }
+  std::optional<std::string_view> payload = checksum::Open(it->value().ToStringView());
+  if (!payload) {
+    return Status::Corruption("snapshot of org " + org.ToString() + " fails its checksum");
+  }
+  Snapshot snapshot;
+  snapshot.version = coding::GetFixed64BigEndian(it->key().ToStringView().substr(keys::kOrgBytes));
+  snapshot.state.assign(*payload);
+  return std::optional<Snapshot>(std::move(snapshot));
+}
+
+}  // namespace ledger

@@ -1,0 +1,215 @@
+// PackState / UnpackState: a State as a ledger.state.OrgState FlatBuffer,
+// with the generated object API doing the per-entity work.
+#include <algorithm>
+
+#include "apply_util.h"
+#include "ledger/state.h"
+
+namespace ledger {
+namespace {
+
+using flatbuffers::FlatBufferBuilder;
+using flatbuffers::Offset;
+
+// Entities of one map as a vector sorted by id, so equal states pack equal.
+template <typename Map>
+auto PackSorted(FlatBufferBuilder& b, const Map& map) {
+  using T = typename Map::mapped_type;
+  using Table = typename T::TableType;
+  std::vector<std::pair<typename Map::key_type, const T*>> sorted;
+  sorted.reserve(map.size());
+  for (const auto& [key, value] : map) sorted.emplace_back(key, &value);
+  std::sort(sorted.begin(), sorted.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::vector<Offset<Table>> offsets;
+  offsets.reserve(sorted.size());
+  for (const auto& [key, value] : sorted) offsets.push_back(Table::Pack(b, value));
+  return b.CreateVector(offsets);
+}
+
+template <typename Table, typename Map, typename KeyOf>
+void UnpackInto(const flatbuffers::Vector<Offset<Table>>* list, Map& map, KeyOf key_of) {
+  if (list == nullptr) return;
+  for (const Table* table : *list) {
+    typename Map::mapped_type value;
+    table->UnPackTo(&value);
+    auto key = key_of(value);
+    map.emplace(key, std::move(value));
+  }
+}
+
+auto KeyById() {
+  return [](const auto& value) { return apply::IdOf(value.id); };
+}
+
+}  // namespace
+
+std::string PackState(const State& s) {
+  FlatBufferBuilder b(4096 + s.approx_bytes / 2);
+  auto org_id = b.CreateString(s.org.ToString());
+  Offset<state::Organization> organization;
+  if (s.organization) organization = state::Organization::Pack(b, &*s.organization);
+  auto subscriptions = PackSorted(b, s.subscriptions);
+  auto teams = PackSorted(b, s.teams);
+  auto roles = PackSorted(b, s.roles);
+  auto employees = PackSorted(b, s.employees);
+  auto agent_templates = PackSorted(b, s.agent_templates);
+  auto template_tools = PackSorted(b, s.template_tools);
+  auto template_policies = PackSorted(b, s.template_policies);
+  auto tools = PackSorted(b, s.tools);
+  auto policies = PackSorted(b, s.policies);
+  auto team_policies = PackSorted(b, s.team_policies);
+  auto employee_agents = PackSorted(b, s.employee_agents);
+  auto mcp_categories = PackSorted(b, s.mcp_categories);
+  auto mcp_servers = PackSorted(b, s.mcp_servers);
+  auto mcp_configs = PackSorted(b, s.mcp_configs);
+  auto agent_requests = PackSorted(b, s.agent_requests);
+  auto missions = PackSorted(b, s.missions);
+  auto tasks = PackSorted(b, s.tasks);
+  auto artifacts = PackSorted(b, s.artifacts);
+  auto sessions = PackSorted(b, s.sessions);
+  auto invitations = PackSorted(b, s.invitations);
+  auto webhooks = PackSorted(b, s.webhooks);
+  auto api_keys = PackSorted(b, s.api_keys);
+  auto plans = PackSorted(b, s.plans);
+  auto projects = PackSorted(b, s.projects);
+  auto blueprints = PackSorted(b, s.blueprints);
+  auto workflows = PackSorted(b, s.workflows);
+  auto workflow_executions = PackSorted(b, s.workflow_executions);
+  auto integrations = PackSorted(b, s.integrations);
+  auto prompts = PackSorted(b, s.prompts);
+  auto agent_teams = PackSorted(b, s.agent_teams);
+  std::vector<Offset<flatbuffers::String>> forgotten;
+  for (const Uuid& subject : s.forgotten_subjects) forgotten.push_back(b.CreateString(subject.ToString()));
+  auto forgotten_subjects = b.CreateVector(forgotten);
+  std::vector<Offset<state::IdempotencyEntry>> keys;
+  for (const auto& [seq, key] : s.idempotency_by_seq) {
+    keys.push_back(state::IdempotencyEntry::Pack(b, &s.idempotency.at(key)));
+  }
+  auto idempotency = b.CreateVector(keys);
+
+  state::OrgStateBuilder root(b);
+  root.add_org_id(org_id);
+  root.add_version(s.version);
+  root.add_recorded_at(s.recorded_at);
+  if (s.organization) root.add_organization(organization);
+  root.add_subscriptions(subscriptions);
+  root.add_teams(teams);
+  root.add_roles(roles);
+  root.add_employees(employees);
+  root.add_agent_templates(agent_templates);
+  root.add_template_tools(template_tools);
+  root.add_template_policies(template_policies);
+  root.add_tools(tools);
+  root.add_policies(policies);
+  root.add_team_policies(team_policies);
+  root.add_employee_agents(employee_agents);
+  root.add_mcp_categories(mcp_categories);
+  root.add_mcp_servers(mcp_servers);
+  root.add_mcp_configs(mcp_configs);
+  root.add_agent_requests(agent_requests);
+  root.add_missions(missions);
+  root.add_tasks(tasks);
+  root.add_artifacts(artifacts);
+  root.add_sessions(sessions);
+  root.add_invitations(invitations);
+  root.add_webhooks(webhooks);
+  root.add_api_keys(api_keys);
+  root.add_plans(plans);
+  root.add_projects(projects);
+  root.add_blueprints(blueprints);
+  root.add_workflows(workflows);
+  root.add_workflow_executions(workflow_executions);
+  root.add_integrations(integrations);
+  root.add_prompts(prompts);
+  root.add_agent_teams(agent_teams);
+  root.add_forgotten_subjects(forgotten_subjects);
+  root.add_idempotency(idempotency);
+  root.add_usage_records(s.usage_records);
+  root.add_activities(s.activities);
+  b.Finish(root.Finish(), state::OrgStateIdentifier());
+  return std::string(reinterpret_cast<const char*>(b.GetBufferPointer()), b.GetSize());
+}
+
+Result<State> UnpackState(std::string_view bytes) {
+  flatbuffers::Verifier verifier(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(),
+                                 /*max_depth=*/64, /*max_tables=*/100'000'000);
+  if (!state::VerifyOrgStateBuffer(verifier)) {
+    return Status::Corruption("snapshot is not a valid ledger.state.OrgState");
+  }
+  const state::OrgState* root = state::GetOrgState(bytes.data());
+  State s;
+  std::optional<Uuid> org = Uuid::Parse(root->org_id() ? root->org_id()->string_view() : "");
+  if (!org) return Status::Corruption("snapshot has no org id");
+  s.org = *org;
+  s.version = root->version();
+  s.recorded_at = root->recorded_at();
+  if (root->organization()) {
+    s.organization.emplace();
+    root->organization()->UnPackTo(&*s.organization);
+  }
+  UnpackInto(root->subscriptions(), s.subscriptions, KeyById());
+  UnpackInto(root->teams(), s.teams, KeyById());
+  UnpackInto(root->roles(), s.roles, KeyById());
+  UnpackInto(root->employees(), s.employees, KeyById());
+  UnpackInto(root->agent_templates(), s.agent_templates, KeyById());
+  UnpackInto(root->template_tools(), s.template_tools, [](const state::TemplateToolT& t) {
+    return IdPair{apply::IdOf(t.template_id), apply::IdOf(t.tool_id)};
+  });
+  UnpackInto(root->template_policies(), s.template_policies, [](const state::TemplatePolicyT& t) {
+    return IdPair{apply::IdOf(t.template_id), apply::IdOf(t.policy_id)};
+  });
+  UnpackInto(root->tools(), s.tools, KeyById());
+  UnpackInto(root->policies(), s.policies, KeyById());
+  UnpackInto(root->team_policies(), s.team_policies, KeyById());
+  UnpackInto(root->employee_agents(), s.employee_agents, KeyById());
+  UnpackInto(root->mcp_categories(), s.mcp_categories, KeyById());
+  UnpackInto(root->mcp_servers(), s.mcp_servers, KeyById());
+  UnpackInto(root->mcp_configs(), s.mcp_configs, KeyById());
+  UnpackInto(root->agent_requests(), s.agent_requests, KeyById());
+  UnpackInto(root->missions(), s.missions, KeyById());
+  UnpackInto(root->tasks(), s.tasks, KeyById());
+  UnpackInto(root->artifacts(), s.artifacts, KeyById());
+  UnpackInto(root->sessions(), s.sessions, KeyById());
+  UnpackInto(root->invitations(), s.invitations, KeyById());
+  UnpackInto(root->webhooks(), s.webhooks, KeyById());
+  UnpackInto(root->api_keys(), s.api_keys, KeyById());
+  UnpackInto(root->plans(), s.plans, KeyById());
+  UnpackInto(root->projects(), s.projects, KeyById());
+  UnpackInto(root->blueprints(), s.blueprints, KeyById());
+  UnpackInto(root->workflows(), s.workflows, KeyById());
+  UnpackInto(root->workflow_executions(), s.workflow_executions, KeyById());
+  UnpackInto(root->integrations(), s.integrations, KeyById());
+  UnpackInto(root->prompts(), s.prompts, KeyById());
+  UnpackInto(root->agent_teams(), s.agent_teams, KeyById());
+  if (root->forgotten_subjects()) {
+    for (const auto* subject : *root->forgotten_subjects()) {
+      s.forgotten_subjects.insert(apply::Id(subject));
+    }
+  }
+  if (root->idempotency()) {
+    for (const state::IdempotencyEntry* entry : *root->idempotency()) {
+      state::IdempotencyEntryT value;
+      entry->UnPackTo(&value);
+      s.idempotency_by_seq.emplace(value.first_seq, value.key);
+      s.idempotency.emplace(value.key, std::move(value));
+    }
+  }
+  s.usage_records = root->usage_records();
+  s.activities = root->activities();
+
+  // Derived indexes.
+  for (const auto& [id, employee] : s.employees) {
+    if (employee.status != state::EmployeeStatus::Offboarded) ++s.seat_holders;
+  }
+  for (const auto& [id, agent] : s.employee_agents) {
+    if (agent.status != state::AgentStatus::Revoked) {
+      ++s.live_agents_by_employee[apply::IdOf(agent.employee_id)];
+    }
+  }
+  for (const auto& [id, artifact] : s.artifacts) s.artifact_by_sha256.try_emplace(artifact.sha256, id);
+  s.approx_bytes = bytes.size() * 2;
+  return s;
+}
+
+}  // namespace ledger
