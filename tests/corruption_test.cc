@@ -21,7 +21,8 @@ class RawDatabase {
  public:
   explicit RawDatabase(const std::string& path) {
     std::vector<rocksdb::ColumnFamilyDescriptor> columns;
-    for (const char* name : {"default", "events", "global", "tree", "orgs", "subject_keys"}) {
+    for (const char* name : {"default", "events", "global", "tree", "orgs", "subject_keys",
+                             "directory", "snapshots"}) {
       columns.emplace_back(name, rocksdb::ColumnFamilyOptions());
     }
     rocksdb::DB* db = nullptr;
