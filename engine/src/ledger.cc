@@ -44,6 +44,14 @@ std::vector<CommandResult> Ledger::Submit(std::span<const Command> commands) {
 
 LedgerStats Ledger::stats() const { return impl_->stats(); }
 
+Result<State> Ledger::CurrentState(const Uuid& org) { return impl_->CurrentState(org); }
+
+Result<State> Ledger::Impl::CurrentState(const Uuid& org) {
+  Result<Hot*> hot = Load(org);
+  if (!hot.ok()) return hot.status();
+  return (*hot)->state;
+}
+
 Result<Ledger::Impl::Hot*> Ledger::Impl::Load(const Uuid& org) {
   auto it = hot_.find(org);
   if (it != hot_.end()) {

@@ -23,6 +23,7 @@ class Ledger::Impl final : public Lookups {
       : options_(options), log_(std::move(log)) {}
 
   std::vector<CommandResult> Submit(std::span<const Command> commands);
+  Result<State> CurrentState(const Uuid& org);
   LedgerStats stats() const;
   EventLog& log() { return *log_; }
 

@@ -60,6 +60,10 @@ class Ledger {
   // accepted command's result carries the error.
   std::vector<CommandResult> Submit(std::span<const Command> commands);
 
+  // A copy of the write model's current state of the org (loaded if cold).
+  // REQUIRES: the Submit thread. For tests and tools that compare models.
+  Result<State> CurrentState(const Uuid& org);
+
   // The org's state after its event `version` (capped at its last event).
   Result<State> StateAt(const Uuid& org, uint64_t version) const;
   // The org's state as the ledger had recorded it at `recorded_at`.
