@@ -11,7 +11,7 @@ namespace ledger {
 namespace {
 
 // Events read per ReadOrg call while replaying.
-constexpr size_t kReplayChunk = 4096;
+constexpr size_t kReplayChunk = 16384;
 
 // Does any string field of the payload (nested tables included) equal id?
 class MentionsVisitor : public flatbuffers::IterationVisitor {

@@ -37,8 +37,13 @@ Status RocksEventLog::PutSnapshot(const Uuid& org, const Snapshot& snapshot) {
 
 Result<std::optional<Snapshot>> RocksEventLog::SnapshotAtOrBefore(const Uuid& org,
                                                                   uint64_t max_version) const {
-  std::unique_ptr<rocksdb::Iterator> it(
-      db_->NewIterator(rocksdb::ReadOptions(), columns_[kSnapshots]));
+  // Bound the scan to this org: otherwise SeekForPrev may land on another
+  // org's snapshot and read its (large) value just to reject it.
+  std::string lower = SnapshotKey(org, 0);
+  rocksdb::Slice lower_bound(lower);
+  rocksdb::ReadOptions options;
+  options.iterate_lower_bound = &lower_bound;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(options, columns_[kSnapshots]));
   it->SeekForPrev(SnapshotKey(org, max_version));
   if (!it->status().ok()) return Status::IoError("snapshot: " + it->status().ToString());
   if (!it->Valid() || !it->key().starts_with(rocksdb::Slice(org.AsBytes().data(), 16))) {

@@ -13,6 +13,12 @@
 namespace ledger {
 namespace {
 
+// Reads of at least this many events are scans (replay, export).
+constexpr size_t kScanEventsMin = 1024;
+constexpr size_t kScanReadahead = 2 << 20;
+
+
+
 std::string UnknownOrg(const Uuid& org) { return "unknown org " + org.ToString(); }
 
 }  // namespace
@@ -21,8 +27,15 @@ Status RocksEventLog::ReadOrg(const Uuid& org, uint64_t from_seq, size_t max_eve
                               std::vector<StoredEvent>* out) const {
   uint64_t seq = std::max<uint64_t>(from_seq, 1);
   max_events = std::min(max_events, limits::kReadEventsMax);
-  std::unique_ptr<rocksdb::Iterator> it(
-      db_->NewIterator(rocksdb::ReadOptions(), columns_[kEvents]));
+  // Org ranges are read front to back (replay): read ahead in large steps
+  // rather than one block per pread, and keep one-off scans of old history
+  // out of the block cache.
+  rocksdb::ReadOptions options;
+  if (max_events >= kScanEventsMin) {
+    options.readahead_size = kScanReadahead;
+    options.fill_cache = false;
+  }
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(options, columns_[kEvents]));
   size_t read = 0;
   for (it->Seek(keys::Event(org, seq)); it->Valid() && read < max_events; it->Next(), ++read) {
     std::string_view key = it->key().ToStringView();

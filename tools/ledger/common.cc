@@ -11,18 +11,37 @@ void AddDbFlags(CLI::App* command, DbFlags* flags) {
                       "default: <db>.master-key");
 }
 
-std::unique_ptr<EventLog> OpenLog(const DbFlags& flags, bool create) {
+namespace {
+
+LogOptions LogOptionsFor(const DbFlags& flags, bool create) {
   LogOptions options;
   options.path = flags.db;
   options.master_key_path = flags.master_key.empty() ? flags.db + ".master-key" : flags.master_key;
   options.create_if_missing = create;
   options.create_master_key = create;
-  Result<std::unique_ptr<EventLog>> log = EventLog::Open(options);
+  return options;
+}
+
+}  // namespace
+
+std::unique_ptr<EventLog> OpenLog(const DbFlags& flags, bool create) {
+  Result<std::unique_ptr<EventLog>> log = EventLog::Open(LogOptionsFor(flags, create));
   if (!log.ok()) {
     Fail(log.status());
     return nullptr;
   }
   return std::move(log).value();
+}
+
+std::unique_ptr<Ledger> OpenLedger(const DbFlags& flags, bool create) {
+  LedgerOptions options;
+  options.log = LogOptionsFor(flags, create);
+  Result<std::unique_ptr<Ledger>> ledger = Ledger::Open(options);
+  if (!ledger.ok()) {
+    Fail(ledger.status());
+    return nullptr;
+  }
+  return std::move(ledger).value();
 }
 
 bool ParseOrg(const std::string& text, Uuid* org) {

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "ledger/event_log.h"
+#include "ledger/ledger.h"
 
 namespace ledger::cli {
 
@@ -19,6 +20,9 @@ void AddDbFlags(CLI::App* command, DbFlags* flags);
 
 // Opens the log or prints a one-line reason and returns null.
 std::unique_ptr<EventLog> OpenLog(const DbFlags& flags, bool create);
+
+// Opens the write model over the log, or prints a one-line reason.
+std::unique_ptr<Ledger> OpenLedger(const DbFlags& flags, bool create);
 
 // Parses an org UUID or prints a one-line reason.
 bool ParseOrg(const std::string& text, Uuid* org);

@@ -1,12 +1,15 @@
 // ledger demo: the main job on embedded defaults. Generates a realistic
-// multi-org history, appends it in synced batches, reopens the log, prints
-// and verifies every org's head, then shows a personal field sealed, opened,
-// and erased by forgetting its subject.
+// multi-org history and submits it as commands (validated against each
+// org's state, appended in synced batches), shows commands that break rules
+// being refused, reopens the log and verifies every org's head, prints one
+// org's state as of now and as of an earlier instant, then forgets a person:
+// their sealed fields read as erased while every proof still verifies.
 #include <chrono>
 #include <filesystem>
 #include <iostream>
 
 #include "commands.h"
+#include "ledger/event_builder.h"
 #include "ledger/tools/history_generator.h"
 
 namespace ledger::cli {
@@ -19,15 +22,25 @@ struct DemoFlags {
   bool fresh = false;
 };
 
-Status AppendAll(EventLog& log, const std::vector<std::string>& events, size_t batch) {
-  std::vector<std::string_view> views(events.begin(), events.end());
-  for (size_t start = 0; start < views.size(); start += batch) {
-    size_t count = std::min(batch, views.size() - start);
-    Result<std::vector<Position>> appended =
-        log.Append(std::span<const std::string_view>(views).subspan(start, count));
-    if (!appended.ok()) return appended.status();
+// Submits every event as a command; returns how many were rejected.
+Result<size_t> SubmitAll(Ledger& ledger, const std::vector<std::string>& events, size_t batch) {
+  size_t rejected = 0;
+  std::vector<Command> commands;
+  for (size_t start = 0; start < events.size(); start += batch) {
+    commands.clear();
+    for (size_t i = start; i < std::min(events.size(), start + batch); ++i) {
+      commands.push_back({events[i], std::nullopt});
+    }
+    for (const CommandResult& result : ledger.Submit(commands)) {
+      if (result.status.code() == Code::kRejected) {
+        ++rejected;
+        std::cout << "rejected: " << result.status.message() << "\n";
+      } else if (!result.status.ok()) {
+        return result.status;
+      }
+    }
   }
-  return Status::Ok();
+  return rejected;
 }
 
 std::string Shown(const Result<std::optional<std::string>>& opened) {
@@ -35,29 +48,94 @@ std::string Shown(const Result<std::optional<std::string>>& opened) {
   return opened->has_value() ? "\"" + **opened + "\"" : "<erased>";
 }
 
-// Personal data end to end: the first hired employee's sealed fields open,
-// then the employee is forgotten, the fields read as erased, and the org's
-// history still verifies.
-Status ShowSealing(EventLog& log, const Uuid& org) {
-  std::vector<StoredEvent> events;
-  LEDGER_RETURN_IF_ERROR(log.ReadOrg(org, 1, 1000, &events));
-  for (const StoredEvent& event : events) {
-    const fb::EmployeeHired* hired = event.event()->payload_as_EmployeeHired();
-    if (hired == nullptr) continue;
-    SubjectKeys& keys = log.subject_keys();
-    std::cout << "seq " << event.position.org_seq << " EmployeeHired "
-              << hired->employee_id()->str() << ": full_name "
-              << Shown(keys.Open(*hired->full_name())) << ", email "
-              << Shown(keys.Open(*hired->email())) << "\n";
-    LEDGER_RETURN_IF_ERROR(keys.Forget(*Uuid::Parse(hired->employee_id()->string_view())));
-    LEDGER_RETURN_IF_ERROR(log.VerifyOrg(org));
-    std::cout << "forgot " << hired->employee_id()->str() << ": full_name "
-              << Shown(keys.Open(*hired->full_name())) << ", email "
-              << Shown(keys.Open(*hired->email())) << "; org " << org.ToString()
-              << " still verifies\n";
-    return Status::Ok();
+std::string Usd(int64_t micros) {
+  char text[32];
+  std::snprintf(text, sizeof text, "$%.2f", static_cast<double>(micros) / 1e6);
+  return text;
+}
+
+void PrintState(const State& state, const std::string& when) {
+  size_t live_agents = 0, pending = 0;
+  for (const auto& [id, agent] : state.employee_agents) {
+    live_agents += agent.status != state::AgentStatus::Revoked;
   }
-  return Status::NotFound("no EmployeeHired event in org " + org.ToString());
+  for (const auto& [id, request] : state.agent_requests) {
+    pending += request.status == state::RequestStatus::Pending;
+  }
+  std::cout << "  " << when << " (version " << state.version << "): " << state.employees.size()
+            << " employees, " << live_agents << " live agents, " << pending
+            << " pending requests, " << state.missions.size() << " missions";
+  for (const auto& [id, sub] : state.subscriptions) {
+    std::cout << ", spending " << Usd(sub.spending_micros) << " of "
+              << Usd(sub.monthly_budget_micros);
+  }
+  std::cout << "\n";
+}
+
+// Two commands that break rules: each is refused with its rule and the
+// offending id, and nothing is appended.
+void ShowRejections(Ledger& ledger, const State& state) {
+  const state::EmployeeT* requester = nullptr;
+  for (const auto& [id, request] : state.agent_requests) {
+    if (request.status == state::RequestStatus::Pending) {
+      requester = &state.employees.at(*Uuid::Parse(request.employee_id));
+      EventBuilder builder;
+      EnvelopeFields envelope;
+      envelope.org = state.org;
+      envelope.actor = {fb::ActorKind::Employee, requester->id};
+      std::string self_approval = builder.Finish(
+          envelope, fb::CreateApprovalRecordedDirect(builder.builder(), Uuid::Random().ToString().c_str(),
+                                                     request.id.c_str(), requester->id.c_str(),
+                                                     fb::ApprovalDecision::Approve));
+      std::string negative = builder.Finish(
+          envelope, fb::CreateUsageRecordedDirect(builder.builder(), Uuid::Random().ToString().c_str(),
+                                                  requester->id.c_str(), nullptr, nullptr, nullptr,
+                                                  nullptr, fb::ResourceType::ToolCalls, 1, -5));
+      uint64_t before = ledger.log().LastGlobalSeq();
+      for (const CommandResult& result :
+           ledger.Submit(std::vector<Command>{{self_approval, {}}, {negative, {}}})) {
+        std::cout << "  refused: " << result.status.message() << "\n";
+      }
+      std::cout << "  events appended by the refused commands: "
+                << ledger.log().LastGlobalSeq() - before << "\n";
+      return;
+    }
+  }
+}
+
+// Forgetting is a command: it records who asked and why, then destroys the
+// subject's data key. The history still verifies; the fields read as erased.
+Status ShowForgetting(Ledger& ledger, const Uuid& org) {
+  Result<State> state = ledger.CurrentState(org);
+  if (!state.ok()) return state.status();
+  const state::EmployeeT* employee = nullptr;
+  for (const auto& [id, candidate] : state->employees) {
+    if (!employee || candidate.id < employee->id) employee = &candidate;
+  }
+  if (employee == nullptr) return Status::NotFound("org " + org.ToString() + " has no employees");
+  SubjectKeys& keys = ledger.log().subject_keys();
+  auto open = [&](const std::unique_ptr<fb::SealedT>& sealed) {
+    flatbuffers::FlatBufferBuilder builder;
+    builder.Finish(fb::Sealed::Pack(builder, sealed.get()));
+    return Shown(keys.Open(*flatbuffers::GetRoot<fb::Sealed>(builder.GetBufferPointer())));
+  };
+  std::cout << "employee " << employee->id << ": full_name " << open(employee->full_name)
+            << ", email " << open(employee->email) << "\n";
+  EventBuilder builder;
+  EnvelopeFields envelope;
+  envelope.org = org;
+  envelope.actor = {fb::ActorKind::Service, "privacy-desk"};
+  std::string forget = builder.Finish(
+      envelope,
+      fb::CreateSubjectForgottenDirect(builder.builder(), employee->id.c_str(),
+                                       "GDPR art. 17 request #4411"));
+  CommandResult result = ledger.Submit(std::vector<Command>{{forget, {}}}).front();
+  LEDGER_RETURN_IF_ERROR(result.status);
+  LEDGER_RETURN_IF_ERROR(ledger.log().VerifyOrg(org));
+  std::cout << "SubjectForgotten at seq " << result.first_seq << ": full_name "
+            << open(employee->full_name) << ", email " << open(employee->email) << "; org "
+            << org.ToString() << " still verifies\n";
+  return Status::Ok();
 }
 
 int RunDemo(const DemoFlags& flags) {
@@ -67,27 +145,33 @@ int RunDemo(const DemoFlags& flags) {
                                                         : flags.db.master_key);
   }
   std::vector<Uuid> orgs;
+  size_t commands = 0;
   {
-    std::unique_ptr<EventLog> log = OpenLog(flags.db, /*create=*/true);
-    if (!log) return 1;
-    Result<tools::GeneratedHistory> history = GenerateHistory(flags.history, log->subject_keys());
+    std::unique_ptr<Ledger> ledger = OpenLedger(flags.db, /*create=*/true);
+    if (!ledger) return 1;
+    Result<tools::GeneratedHistory> history =
+        GenerateHistory(flags.history, ledger->log().subject_keys());
     if (!history.ok()) return Fail(history.status());
     auto start = std::chrono::steady_clock::now();
-    Status appended = AppendAll(*log, history->events, flags.batch);
-    if (!appended.ok()) return Fail(appended);
+    Result<size_t> rejected = SubmitAll(*ledger, history->events, flags.batch);
+    if (!rejected.ok()) return Fail(rejected.status());
     double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    std::cout << "appended " << history->events.size() << " events for " << history->orgs.size()
-              << " orgs in " << seconds * 1000 << " ms (synced batches of " << flags.batch << ")\n";
+    commands = history->events.size();
+    std::cout << "submitted " << commands << " commands for " << history->orgs.size()
+              << " orgs in " << seconds * 1000 << " ms (synced batches of " << flags.batch
+              << "): " << commands - *rejected << " accepted, " << *rejected << " rejected\n";
     orgs = history->orgs;
   }
-  std::unique_ptr<EventLog> log = OpenLog(flags.db, /*create=*/false);  // reopened from disk
-  if (!log) return 1;
-  std::cout << "reopened " << flags.db.db << ": " << log->LastGlobalSeq() << " events in all\n";
+  std::unique_ptr<Ledger> ledger = OpenLedger(flags.db, /*create=*/false);  // reopened from disk
+  if (!ledger) return 1;
+  EventLog& log = ledger->log();
+  std::cout << "reopened " << flags.db.db << ": " << log.LastGlobalSeq()
+            << " events in all (commands plus the events the engine derived)\n";
   int failures = 0;
   for (const Uuid& org : orgs) {
-    Result<TreeHead> head = log->Head(org);
-    Status verified = head.ok() ? log->VerifyOrg(org) : head.status();
+    Result<TreeHead> head = log.Head(org);
+    Status verified = head.ok() ? log.VerifyOrg(org) : head.status();
     if (!verified.ok()) {
       ++failures;
       std::cout << "FAIL  " << verified.ToString() << "\n";
@@ -97,9 +181,20 @@ int RunDemo(const DemoFlags& flags) {
               << ToHex(head->root) << "  verified\n";
   }
   if (failures > 0) return 1;
+
+  const Uuid& org = orgs.front();
+  std::cout << "\norg " << org.ToString() << " state, rebuilt from snapshot + events:\n";
+  Result<State> now = ledger->CurrentState(org);
+  if (!now.ok()) return Fail(now.status());
+  PrintState(*now, "now");
+  Result<State> earlier = ledger->StateAt(org, now->version / 2);
+  if (!earlier.ok()) return Fail(earlier.status());
+  PrintState(*earlier, "half-way");
+  std::cout << "\ncommands that break rules:\n";
+  ShowRejections(*ledger, *now);
   std::cout << "\n";
-  Status sealing = ShowSealing(*log, orgs.front());
-  return sealing.ok() ? 0 : Fail(sealing);
+  Status forgetting = ShowForgetting(*ledger, org);
+  return forgetting.ok() ? 0 : Fail(forgetting);
 }
 
 }  // namespace
@@ -107,18 +202,20 @@ int RunDemo(const DemoFlags& flags) {
 void AddDemoCommand(CLI::App& app) {
   auto flags = std::make_shared<DemoFlags>();
   CLI::App* command = app.add_subcommand(
-      "demo", "Append a generated multi-org history, reopen, print and verify each org's head");
+      "demo",
+      "Submit a generated multi-org history as commands, reopen, verify each org, show state, "
+      "refusals and forgetting");
   AddDbFlags(command, &flags->db);
   command->add_option("--orgs", flags->history.orgs, "organizations to generate")
       ->check(CLI::Range(1, 100000))
       ->capture_default_str();
   command->add_option("--employees", flags->history.employees_per_org, "employees per org")
-      ->check(CLI::Range(1, 100000))
+      ->check(CLI::Range(1, 1000))
       ->capture_default_str();
   command->add_option("--missions", flags->history.missions_per_employee, "missions per employee")
       ->check(CLI::Range(0, 1000))
       ->capture_default_str();
-  command->add_option("--batch", flags->batch, "events per synced append")
+  command->add_option("--batch", flags->batch, "commands per synced append")
       ->check(CLI::Range(1, 10000))
       ->capture_default_str();
   command->add_flag("--fresh", flags->fresh, "delete the database and its master key first");

@@ -1,0 +1,243 @@
+// ledger-state-bench: what the command layer and state queries cost.
+//
+//   validate+apply  Decide + Apply per command, in memory (no log I/O), over
+//                   a generated org history.
+//   replay          full replay of one org from RocksDB (read, verify, Apply)
+//                   on one core, and Apply alone over events already in memory.
+//   as-of           StateAsOf latency at random instants for orgs of 1k, 100k
+//                   and 1M events, with snapshots (every --snapshot-every
+//                   events) and without (replay from the first event).
+//
+// Targets (issue 3): replay >= 1M events/s on one core; as-of p50 < 20 ms at
+// 1M events, flat as history grows.
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <random>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "decide.h"
+#include "ledger/apply.h"
+#include "ledger/ledger.h"
+#include "ledger/tools/history_generator.h"
+
+namespace ledger {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double Seconds(Clock::time_point since) {
+  return std::chrono::duration<double>(Clock::now() - since).count();
+}
+
+double Percentile(std::vector<double> values, double p) {
+  if (values.empty()) return 0;
+  std::sort(values.begin(), values.end());
+  size_t index = std::min(values.size() - 1, static_cast<size_t>(p * values.size()));
+  return values[index];
+}
+
+struct Org {
+  Uuid id;
+  uint64_t events = 0;
+  int64_t first_at = 0;
+  int64_t last_at = 0;
+};
+
+// Lookups over one ledger's directory, for timing Decide outside Submit.
+class BenchLookups final : public Lookups {
+ public:
+  explicit BenchLookups(EventLog& log) : log_(log) {}
+  std::optional<Uuid> OrgWithSlug(std::string_view) override { return std::nullopt; }
+  std::optional<TemplateListing> FindTemplate(const Uuid&) override { return std::nullopt; }
+  std::optional<std::string> Open(const fb::Sealed& sealed) override {
+    auto opened = log_.subject_keys().Open(sealed);
+    return opened.ok() ? *opened : std::nullopt;
+  }
+
+ private:
+  EventLog& log_;
+};
+
+tools::HistoryOptions SizedHistory(uint64_t events) {
+  // About 25 events per mission (20 LLM calls per task): usage dominates, as
+  // in a real org. employees * missions * 25 ~ events.
+  tools::HistoryOptions options;
+  options.orgs = 1;
+  options.usage_per_task = 20;
+  options.employees_per_org = static_cast<int>(std::clamp<uint64_t>(events / 1000, 8, 1000));
+  options.missions_per_employee =
+      static_cast<int>(std::max<uint64_t>(1, events / 25 / options.employees_per_org));
+  options.seed = events;
+  return options;
+}
+
+// Builds an org of about `events` events through the write model (fsync off:
+// this measures queries, not ingestion).
+Org BuildOrg(Ledger& ledger, uint64_t events, std::vector<std::string>* commands_out) {
+  auto history = tools::GenerateHistory(SizedHistory(events), ledger.log().subject_keys());
+  if (!history.ok()) {
+    std::fprintf(stderr, "generate: %s\n", history.status().ToString().c_str());
+    std::exit(1);
+  }
+  std::vector<Command> batch;
+  for (size_t start = 0; start < history->events.size(); start += 1000) {
+    batch.clear();
+    size_t end = std::min(history->events.size(), start + 1000);
+    for (size_t i = start; i < end; ++i) batch.push_back({history->events[i], std::nullopt});
+    for (const CommandResult& result : ledger.Submit(batch)) {
+      if (!result.status.ok()) {
+        std::fprintf(stderr, "submit: %s\n", result.status.ToString().c_str());
+        std::exit(1);
+      }
+    }
+  }
+  Org org;
+  org.id = history->orgs.front();
+  org.events = ledger.log().Head(org.id)->size;
+  org.first_at = ledger.log().Get(org.id, 1)->position.recorded_at;
+  org.last_at = ledger.log().Get(org.id, org.events)->position.recorded_at;
+  if (commands_out) *commands_out = std::move(history->events);
+  return org;
+}
+
+void ValidateAndApply(Ledger& ledger, const Org& org, const std::vector<std::string>& commands) {
+  // Decide each command against the state just before it, then apply it:
+  // exactly the write model's per-command work, minus the append.
+  State state;
+  state.org = org.id;
+  BenchLookups lookups(ledger.log());
+  int64_t now = org.first_at;
+  auto start = Clock::now();
+  size_t rejected = 0;
+  for (const std::string& bytes : commands) {
+    const fb::Event& event = *flatbuffers::GetRoot<fb::Event>(bytes.data());
+    Decision decision;
+    if (Decide(state, event, lookups, &decision)) {
+      ++rejected;
+      continue;
+    }
+    Apply(state, event, {org.id, state.version + 1, 0, ++now});
+    for (const std::string& derived : decision.derived) {
+      Apply(state, *flatbuffers::GetRoot<fb::Event>(derived.data()), {org.id, state.version + 1, 0, ++now});
+    }
+  }
+  double seconds = Seconds(start);
+  std::printf("validate+apply: %zu commands in %.3f s = %.2f us/command (%.0f commands/s)%s\n",
+              commands.size(), seconds, seconds * 1e6 / commands.size(), commands.size() / seconds,
+              rejected ? " [some rejected!]" : "");
+}
+
+void Replay(Ledger& ledger, const Org& org) {
+  State state;
+  state.org = org.id;
+  auto start = Clock::now();
+  Status replayed = ReplayInto(ledger.log(), org.events, &state);
+  double seconds = Seconds(start);
+  if (!replayed.ok()) std::fprintf(stderr, "replay: %s\n", replayed.ToString().c_str());
+  std::printf("replay from RocksDB (read + verify + apply, 1 core): %llu events in %.3f s = %.2f M events/s\n",
+              static_cast<unsigned long long>(org.events), seconds, org.events / seconds / 1e6);
+
+  std::vector<StoredEvent> events;
+  for (uint64_t next = 1; next <= org.events; next += 100'000) {
+    if (!ledger.log().ReadOrg(org.id, next, 100'000, &events).ok()) break;
+  }
+  State applied;
+  applied.org = org.id;
+  start = Clock::now();
+  for (const StoredEvent& event : events) Apply(applied, *event.event(), event.position);
+  seconds = Seconds(start);
+  std::printf("apply only (events in memory): %.2f M events/s\n", events.size() / seconds / 1e6);
+  std::printf("state of the org: %zu employees, %zu missions, %zu tasks, snapshot %zu bytes\n",
+              applied.employees.size(), applied.missions.size(), applied.tasks.size(),
+              PackState(applied).size());
+}
+
+void AsOf(Ledger& ledger, const Org& org, int samples) {
+  std::mt19937_64 random(org.events);
+  std::vector<double> with, without;
+  for (int i = 0; i < samples; ++i) {
+    int64_t t = org.first_at + static_cast<int64_t>(random() % (org.last_at - org.first_at + 1));
+    auto start = Clock::now();
+    Result<State> state = ledger.StateAsOf(org.id, t);
+    with.push_back(Seconds(start) * 1000);
+    if (!state.ok()) std::fprintf(stderr, "as-of: %s\n", state.status().ToString().c_str());
+  }
+  int slow_samples = org.events > 200'000 ? 5 : samples;
+  for (int i = 0; i < slow_samples; ++i) {
+    int64_t t = org.first_at + static_cast<int64_t>(random() % (org.last_at - org.first_at + 1));
+    auto start = Clock::now();
+    Result<uint64_t> version = ledger.log().OrgSeqAsOf(org.id, t);
+    State state;
+    state.org = org.id;
+    if (version.ok()) (void)ReplayInto(ledger.log(), *version, &state);
+    without.push_back(Seconds(start) * 1000);
+  }
+  std::printf("| %9llu | %8.2f | %8.2f | %11.2f | %11.2f |\n",
+              static_cast<unsigned long long>(org.events), Percentile(with, 0.5),
+              Percentile(with, 0.99), Percentile(without, 0.5), Percentile(without, 0.99));
+}
+
+}  // namespace
+}  // namespace ledger
+
+int main(int argc, char** argv) {
+  using namespace ledger;
+  std::vector<uint64_t> sizes = {1'000, 100'000, 1'000'000};
+  uint64_t snapshot_every = limits::kSnapshotEveryDefault;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg == "--quick") {
+      sizes = {1'000, 20'000};
+    } else if (arg.rfind("--sizes=", 0) == 0) {
+      sizes.clear();
+      for (size_t at = 8; at < arg.size();) {
+        size_t comma = arg.find(',', at);
+        sizes.push_back(std::stoull(arg.substr(at, comma - at)));
+        at = comma == std::string::npos ? arg.size() : comma + 1;
+      }
+    } else if (arg.rfind("--snapshot-every=", 0) == 0) {
+      snapshot_every = std::stoull(arg.substr(17));
+    } else {
+      std::fprintf(stderr, "usage: ledger-state-bench [--quick] [--sizes=N,N,...] [--snapshot-every=N]\n");
+      return 2;
+    }
+  }
+  std::filesystem::path dir = std::filesystem::temp_directory_path() /
+                              ("ledger-state-bench-" + std::to_string(::getpid()));
+  std::vector<Org> orgs;
+  LedgerOptions options;
+  options.log.path = (dir / "db").string();
+  options.log.master_key_path = (dir / "master-key").string();
+  options.log.sync = false;
+  options.snapshot_every = snapshot_every;
+  std::filesystem::create_directories(dir);
+  {
+    auto ledger = Ledger::Open(options);
+    if (!ledger.ok()) {
+      std::fprintf(stderr, "open: %s\n", ledger.status().ToString().c_str());
+      return 1;
+    }
+    for (uint64_t size : sizes) {
+      auto start = std::chrono::steady_clock::now();
+      std::vector<std::string> commands;
+      orgs.push_back(BuildOrg(**ledger, size, size == sizes[sizes.size() / 2] ? &commands : nullptr));
+      std::printf("built an org of %llu events through Submit in %.1f s\n",
+                  static_cast<unsigned long long>(orgs.back().events), Seconds(start));
+      if (!commands.empty()) ValidateAndApply(**ledger, orgs.back(), commands);
+    }
+    Replay(**ledger, orgs.back());
+    std::printf("\nas-of latency, ms (snapshot every %llu events):\n",
+                static_cast<unsigned long long>(snapshot_every));
+    std::printf("| %9s | %8s | %8s | %11s | %11s |\n", "events", "p50", "p99", "no-snap p50",
+                "no-snap p99");
+    std::printf("|-----------|----------|----------|-------------|-------------|\n");
+    for (const Org& org : orgs) AsOf(**ledger, org, 100);
+  }
+  std::filesystem::remove_all(dir);
+  return 0;
+}
