@@ -54,6 +54,7 @@ class BenchLookups final : public Lookups {
   explicit BenchLookups(EventLog& log) : log_(log) {}
   std::optional<Uuid> OrgWithSlug(std::string_view) override { return std::nullopt; }
   std::optional<TemplateListing> FindTemplate(const Uuid&) override { return std::nullopt; }
+  bool IsForgotten(const Uuid& subject) override { return log_.subject_keys().IsForgotten(subject); }
   std::optional<std::string> Open(const fb::Sealed& sealed) override {
     auto opened = log_.subject_keys().Open(sealed);
     return opened.ok() ? *opened : std::nullopt;
@@ -152,9 +153,16 @@ void Replay(Ledger& ledger, const Org& org) {
   for (const StoredEvent& event : events) Apply(applied, *event.event(), event.position);
   seconds = Seconds(start);
   std::printf("apply only (events in memory): %.2f M events/s\n", events.size() / seconds / 1e6);
-  std::printf("state of the org: %zu employees, %zu missions, %zu tasks, snapshot %zu bytes\n",
+  start = Clock::now();
+  std::string packed = PackState(applied);
+  double pack_ms = Seconds(start) * 1000;
+  start = Clock::now();
+  Result<State> unpacked = UnpackState(packed);
+  double unpack_ms = Seconds(start) * 1000;
+  std::printf("state of the org: %zu employees, %zu missions, %zu tasks; snapshot %.1f MB, "
+              "pack %.1f ms, unpack %.1f ms%s\n",
               applied.employees.size(), applied.missions.size(), applied.tasks.size(),
-              PackState(applied).size());
+              packed.size() / 1e6, pack_ms, unpack_ms, unpacked.ok() ? "" : " [unpack failed]");
 }
 
 void AsOf(Ledger& ledger, const Org& org, int samples) {

@@ -68,6 +68,14 @@ void ApplyOrg(State& s, const fb::Event& e, const Position& at) {
       const auto* p = e.payload_as_SubscriptionBudgetChanged();
       if (auto* sub = Find(s.subscriptions, p->subscription_id())) {
         sub->monthly_budget_micros = p->monthly_budget_micros();
+        // A threshold stays crossed only if spending is still past it under
+        // the new budget; otherwise it may be recorded again this period.
+        auto past = [&](int percent) {
+          return static_cast<__int128>(sub->spending_micros) * 100 >=
+                 static_cast<__int128>(sub->monthly_budget_micros) * percent;
+        };
+        if (!past(80)) sub->thresholds_crossed &= ~1;
+        if (!past(100)) sub->thresholds_crossed &= ~2;
         sub->updated_at = at.recorded_at;
       }
       return;

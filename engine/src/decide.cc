@@ -89,7 +89,7 @@ Verdict Decider::SealedFor(const fb::Sealed* sealed, const char* field, const St
     return Reject(Rule::kInvalidValue, std::string(field) + " must be sealed for " + subject->str() +
                                            ", not " + sealed->subject_id()->str());
   }
-  if (s_.forgotten_subjects.count(*sealed_subject)) {
+  if (s_.forgotten_subjects.count(*sealed_subject) || lookups_.IsForgotten(*sealed_subject)) {
     return Reject(Rule::kSubjectForgotten, std::string(field) + " is sealed for subject " +
                                                sealed->subject_id()->str() + ", who was forgotten");
   }
@@ -97,6 +97,14 @@ Verdict Decider::SealedFor(const fb::Sealed* sealed, const char* field, const St
 }
 
 namespace {
+
+bool HoldsPersonalDataAbout(const State& s, std::string_view subject) {
+  if (s.employees.count(IdOf(std::string(subject)))) return true;
+  for (const auto& [id, invitation] : s.invitations) {
+    if (invitation.email && invitation.email->subject_id == subject) return true;
+  }
+  return false;
+}
 
 // Usage adds to every active subscription's spending; crossing 80 % or 100 %
 // of a budget records the threshold once per billing period.
@@ -180,12 +188,19 @@ Verdict DecideOrg(Decider& d, bool* handled) {
       const auto* p = e.payload_as_OrganizationPlanChanged();
       if (p->max_employees() != 0 && p->max_employees() < s.seat_holders) {
         return Reject(Rule::kEmployeeLimit, "max_employees " + std::to_string(p->max_employees()) +
-                                                " is below the org's " +
+                                                " is below org " + s.org.ToString() + "'s " +
                                                 std::to_string(s.seat_holders) + " employees");
       }
       return std::nullopt;
     }
     case fb::Payload::OrganizationDeleted:
+      // Its public templates stop being usable by other orgs.
+      for (const auto& [id, t] : s.agent_templates) {
+        if (t.is_public && !t.retired) {
+          d.out_->directory.push_back(
+              {directory::TemplateKey(id), directory::EncodeListing({s.org, true, true})});
+        }
+      }
       return std::nullopt;
     case fb::Payload::SubscriptionStarted: {
       const auto* p = e.payload_as_SubscriptionStarted();
@@ -240,6 +255,13 @@ Verdict DecideOrg(Decider& d, bool* handled) {
       Uuid subject = Id(p->subject_id());
       if (s.forgotten_subjects.count(subject)) {
         return d.Transition("subject", p->subject_id(), "was already forgotten");
+      }
+      // Keys are ledger-wide, so an org may only erase people it holds
+      // personal data about: its employees and the people it invited.
+      if (!HoldsPersonalDataAbout(s, p->subject_id()->string_view())) {
+        return Reject(Rule::kUnknownReference, "subject " + p->subject_id()->str() +
+                                                   " is not an employee or invitee of org " +
+                                                   s.org.ToString());
       }
       d.out_->forget = subject;
       return std::nullopt;

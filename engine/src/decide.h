@@ -36,6 +36,9 @@ class Lookups {
   virtual std::optional<TemplateListing> FindTemplate(const Uuid& id) = 0;
   // A sealed value's plaintext; nullopt once its subject was forgotten.
   virtual std::optional<std::string> Open(const fb::Sealed& sealed) = 0;
+  // Data keys are ledger-wide: a subject forgotten through any org (or by an
+  // earlier command of the same Submit) takes no new personal data.
+  virtual bool IsForgotten(const Uuid& subject) = 0;
 };
 
 struct Decision {

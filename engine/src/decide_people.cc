@@ -18,6 +18,9 @@ Verdict EmailUnique(Decider& d, const fb::Sealed* email) {
   if (!wanted) return std::nullopt;
   for (const auto& [id, employee] : d.s_.employees) {
     if (employee.status == ES::Offboarded || !employee.email) continue;
+    // A forgotten person's email is erased, even if the key is destroyed
+    // only after this Submit's append.
+    if (d.s_.forgotten_subjects.count(id) || d.lookups_.IsForgotten(id)) continue;
     flatbuffers::FlatBufferBuilder b;
     b.Finish(fb::Sealed::Pack(b, employee.email.get()));
     std::optional<std::string> have =
@@ -462,7 +465,8 @@ Verdict Decider::Requests(bool* handled) {
       LEDGER_CHECK(ActiveEmployee(p->employee_id(), "employee"));
       LEDGER_CHECK(NonEmpty(p->request_type(), "request_type"));
       if (p->required_approvals() == 0) {
-        return Reject(Rule::kInvalidValue, "required_approvals must be at least 1");
+        return Reject(Rule::kInvalidValue,
+                      "request " + p->request_id()->str() + ": required_approvals must be at least 1");
       }
       LEDGER_CHECK(SealedFor(p->reason(), "reason", p->employee_id(), false));
       return std::nullopt;

@@ -130,6 +130,11 @@ std::optional<Lookups::TemplateListing> Ledger::Impl::FindTemplate(const Uuid& i
   return directory::DecodeListing(*value);
 }
 
+bool Ledger::Impl::IsForgotten(const Uuid& subject) {
+  if (std::find(forget_.begin(), forget_.end(), subject) != forget_.end()) return true;
+  return log_->subject_keys().IsForgotten(subject);
+}
+
 std::optional<std::string> Ledger::Impl::Open(const fb::Sealed& sealed) {
   Result<std::optional<std::string>> opened = log_->subject_keys().Open(sealed);
   return opened.ok() ? *opened : std::nullopt;
@@ -148,13 +153,8 @@ void Ledger::Impl::DecideOne(const Command& command, int64_t now, CommandResult*
     return;
   }
   State& state = (*loaded)->state;
-  if (command.expected_version && *command.expected_version != state.version) {
-    *result = Rejected(Rule::kVersionConflict,
-                       "org " + org.ToString() + " is at version " + std::to_string(state.version) +
-                           ", the command expected " + std::to_string(*command.expected_version));
-    return;
-  }
   const fb::Event& event = *flatbuffers::GetRoot<fb::Event>(command.event.data());
+  // A retried command returns its first result (see Envelope.idempotency_key).
   if (const flatbuffers::String* key = event.envelope()->idempotency_key(); key && key->size()) {
     auto seen = state.idempotency.find(key->str());
     if (seen != state.idempotency.end()) {
@@ -169,6 +169,14 @@ void Ledger::Impl::DecideOne(const Command& command, int64_t now, CommandResult*
       result->replayed = true;
       return;
     }
+  }
+  // After the idempotency check: a retry of a command that was appended
+  // must learn that it was, not that the org moved on (because of it).
+  if (command.expected_version && *command.expected_version != state.version) {
+    *result = Rejected(Rule::kVersionConflict,
+                       "org " + org.ToString() + " is at version " + std::to_string(state.version) +
+                           ", the command expected " + std::to_string(*command.expected_version));
+    return;
   }
   Decision decision;
   if (Verdict rejection = Decide(state, event, *this, &decision)) {

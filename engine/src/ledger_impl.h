@@ -30,6 +30,7 @@ class Ledger::Impl final : public Lookups {
   std::optional<Uuid> OrgWithSlug(std::string_view slug) override;
   std::optional<TemplateListing> FindTemplate(const Uuid& id) override;
   std::optional<std::string> Open(const fb::Sealed& sealed) override;
+  bool IsForgotten(const Uuid& subject) override;
 
  private:
   struct Hot {

@@ -10,9 +10,6 @@
 namespace ledger {
 namespace {
 
-// Events read per ReadOrg call while replaying.
-constexpr size_t kReplayChunk = 16384;
-
 // Does any string field of the payload (nested tables included) equal id?
 class MentionsVisitor : public flatbuffers::IterationVisitor {
  public:
@@ -39,16 +36,15 @@ bool Mentions(const fb::Event& event, std::string_view id) {
 }  // namespace
 
 Status ReplayInto(const EventLog& log, uint64_t up_to_version, State* state) {
-  std::vector<StoredEvent> chunk;
-  while (state->version < up_to_version) {
-    chunk.clear();
-    size_t want = static_cast<size_t>(std::min<uint64_t>(up_to_version - state->version, kReplayChunk));
-    LEDGER_RETURN_IF_ERROR(log.ReadOrg(state->org, state->version + 1, want, &chunk));
-    if (chunk.empty()) {
-      return Status::NotFound("org " + state->org.ToString() + " has no event " +
-                              std::to_string(state->version + 1));
-    }
-    for (const StoredEvent& event : chunk) Apply(*state, *event.event(), event.position);
+  if (state->version >= up_to_version) return Status::Ok();
+  LEDGER_RETURN_IF_ERROR(log.ScanOrg(state->org, state->version + 1, up_to_version,
+                                     [state](const StoredEvent& event) {
+                                       Apply(*state, *event.event(), event.position);
+                                       return Status::Ok();
+                                     }));
+  if (state->version < up_to_version) {
+    return Status::NotFound("org " + state->org.ToString() + " has no event " +
+                            std::to_string(state->version + 1));
   }
   return Status::Ok();
 }
@@ -94,18 +90,14 @@ Result<std::vector<EntityChange>> Ledger::History(const Uuid& org,
   Result<TreeHead> head = log_->Head(org);
   if (!head.ok()) return head.status();
   std::vector<EntityChange> changes;
-  std::vector<StoredEvent> chunk;
-  for (uint64_t next = 1; next <= head->size; next += chunk.size()) {
-    chunk.clear();
-    LEDGER_RETURN_IF_ERROR(log_->ReadOrg(org, next, kReplayChunk, &chunk));
-    if (chunk.empty()) break;
-    for (const StoredEvent& stored : chunk) {
-      const fb::Event& event = *stored.event();
-      if (!Mentions(event, entity_id)) continue;
+  LEDGER_RETURN_IF_ERROR(log_->ScanOrg(org, 1, head->size, [&](const StoredEvent& stored) {
+    const fb::Event& event = *stored.event();
+    if (Mentions(event, entity_id)) {
       changes.push_back({stored.position, fb::EnumNamePayload(event.payload_type()),
                          std::string(stored.event_bytes())});
     }
-  }
+    return Status::Ok();
+  }));
   return changes;
 }
 

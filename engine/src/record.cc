@@ -67,7 +67,6 @@ Status DecodeValue(const Uuid& org, uint64_t org_seq, std::string_view value, St
   }
   if (event_org != org)
     return Status::Corruption(Where(org, org_seq) + ": event names another org");
-  out->body.assign(body);
   return Status::Ok();
 }
 

@@ -42,6 +42,8 @@ class RocksEventLog final : public EventLog {
                                                      uint64_t max_version) const override;
   Status ReadOrg(const Uuid& org, uint64_t from_seq, size_t max_events,
                  std::vector<StoredEvent>* out) const override;
+  Status ScanOrg(const Uuid& org, uint64_t from_seq, uint64_t to_seq,
+                 const std::function<Status(const StoredEvent&)>& visit) const override;
   Status ReadGlobal(uint64_t from_global_seq, size_t max_events,
                     std::vector<StoredEvent>* out) const override;
   Result<StoredEvent> Get(const Uuid& org, uint64_t org_seq) const override;

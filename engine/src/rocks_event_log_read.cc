@@ -17,36 +17,45 @@ namespace {
 constexpr size_t kScanEventsMin = 1024;
 constexpr size_t kScanReadahead = 2 << 20;
 
-
-
 std::string UnknownOrg(const Uuid& org) { return "unknown org " + org.ToString(); }
 
 }  // namespace
 
 Status RocksEventLog::ReadOrg(const Uuid& org, uint64_t from_seq, size_t max_events,
                               std::vector<StoredEvent>* out) const {
-  uint64_t seq = std::max<uint64_t>(from_seq, 1);
+  uint64_t first = std::max<uint64_t>(from_seq, 1);
   max_events = std::min(max_events, limits::kReadEventsMax);
-  // Org ranges are read front to back (replay): read ahead in large steps
-  // rather than one block per pread, and keep one-off scans of old history
-  // out of the block cache.
+  if (max_events == 0) return Status::Ok();
+  return ScanOrg(org, first, first + max_events - 1, [out](const StoredEvent& event) {
+    out->push_back(event);
+    return Status::Ok();
+  });
+}
+
+Status RocksEventLog::ScanOrg(const Uuid& org, uint64_t from_seq, uint64_t to_seq,
+                              const std::function<Status(const StoredEvent&)>& visit) const {
+  uint64_t seq = std::max<uint64_t>(from_seq, 1);
+  if (to_seq < seq) return Status::Ok();
+  // Org ranges are read front to back: read ahead in large steps rather than
+  // one block per pread, and keep one-off scans of old history out of the
+  // block cache.
   rocksdb::ReadOptions options;
-  if (max_events >= kScanEventsMin) {
+  if (to_seq - seq + 1 >= kScanEventsMin) {
     options.readahead_size = kScanReadahead;
     options.fill_cache = false;
   }
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(options, columns_[kEvents]));
-  size_t read = 0;
-  for (it->Seek(keys::Event(org, seq)); it->Valid() && read < max_events; it->Next(), ++read) {
+  StoredEvent event;
+  for (it->Seek(keys::Event(org, seq)); it->Valid() && seq <= to_seq; it->Next(), ++seq) {
     std::string_view key = it->key().ToStringView();
     if (key.size() != keys::kEventKeyBytes || keys::OrgOf(key) != org) break;
     uint64_t key_seq = coding::GetFixed64BigEndian(key.substr(keys::kOrgBytes));
-    if (key_seq != seq + read) {
-      return Status::Corruption("org " + org.ToString() + " seq " + std::to_string(seq + read) +
+    if (key_seq != seq) {
+      return Status::Corruption("org " + org.ToString() + " seq " + std::to_string(seq) +
                                 " is missing");
     }
-    StoredEvent& event = out->emplace_back();
     LEDGER_RETURN_IF_ERROR(record::DecodeValue(org, key_seq, it->value().ToStringView(), &event));
+    LEDGER_RETURN_IF_ERROR(visit(event));
   }
   if (!it->status().ok()) return Status::IoError("read org: " + it->status().ToString());
   return Status::Ok();

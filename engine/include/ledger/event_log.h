@@ -99,6 +99,12 @@ class EventLog {
   // Up to max_events of one org from from_seq (1-based) on, in order.
   virtual Status ReadOrg(const Uuid& org, uint64_t from_seq, size_t max_events,
                          std::vector<StoredEvent>* out) const = 0;
+  // Calls `visit` for the org's events from_seq..to_seq (inclusive; to_seq
+  // past the last event means "to the end"), in order, reusing one
+  // StoredEvent so long scans (replay, export) allocate nothing per event.
+  // Stops at the first error, including one `visit` returns.
+  virtual Status ScanOrg(const Uuid& org, uint64_t from_seq, uint64_t to_seq,
+                         const std::function<Status(const StoredEvent&)>& visit) const = 0;
   // Up to max_events in global order from from_global_seq (1-based) on.
   virtual Status ReadGlobal(uint64_t from_global_seq, size_t max_events,
                             std::vector<StoredEvent>* out) const = 0;
