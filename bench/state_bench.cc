@@ -64,15 +64,19 @@ class BenchLookups final : public Lookups {
   EventLog& log_;
 };
 
+// LLM calls recorded per task: usage dominates a real org's history, and
+// the ratio of usage to missions sets how fast the org's state grows.
+int usage_per_task = 20;
+
 tools::HistoryOptions SizedHistory(uint64_t events) {
-  // About 25 events per mission (20 LLM calls per task): usage dominates, as
-  // in a real org. employees * missions * 25 ~ events.
+  // A mission is 5 events plus its usage: employees * missions * (5 + usage)
+  // ~ events.
   tools::HistoryOptions options;
   options.orgs = 1;
-  options.usage_per_task = 20;
+  options.usage_per_task = usage_per_task;
   options.employees_per_org = static_cast<int>(std::clamp<uint64_t>(events / 1000, 8, 1000));
-  options.missions_per_employee =
-      static_cast<int>(std::max<uint64_t>(1, events / 25 / options.employees_per_org));
+  options.missions_per_employee = static_cast<int>(std::max<uint64_t>(
+      1, events / (5 + usage_per_task) / options.employees_per_org));
   options.seed = events;
   return options;
 }
@@ -97,6 +101,7 @@ Org BuildOrg(Ledger& ledger, uint64_t events, std::vector<std::string>* commands
       }
     }
   }
+  ledger.WaitForSnapshots();
   Org org;
   org.id = history->orgs.front();
   org.events = ledger.log().Head(org.id)->size;
@@ -208,10 +213,13 @@ int main(int argc, char** argv) {
         sizes.push_back(std::stoull(arg.substr(at, comma - at)));
         at = comma == std::string::npos ? arg.size() : comma + 1;
       }
+    } else if (arg.rfind("--usage-per-task=", 0) == 0) {
+      usage_per_task = std::stoi(arg.substr(17));
     } else if (arg.rfind("--snapshot-every=", 0) == 0) {
       snapshot_every = std::stoull(arg.substr(17));
     } else {
-      std::fprintf(stderr, "usage: ledger-state-bench [--quick] [--sizes=N,N,...] [--snapshot-every=N]\n");
+      std::fprintf(stderr, "usage: ledger-state-bench [--quick] [--sizes=N,N,...] [--usage-per-task=N] "
+                   "[--snapshot-every=N]\n");
       return 2;
     }
   }
@@ -239,8 +247,8 @@ int main(int argc, char** argv) {
       if (!commands.empty()) ValidateAndApply(**ledger, orgs.back(), commands);
     }
     Replay(**ledger, orgs.back());
-    std::printf("\nas-of latency, ms (snapshot every %llu events):\n",
-                static_cast<unsigned long long>(snapshot_every));
+    std::printf("\nas-of latency, ms (snapshot every %llu events; %d usage events per task):\n",
+                static_cast<unsigned long long>(snapshot_every), usage_per_task);
     std::printf("| %9s | %8s | %8s | %11s | %11s |\n", "events", "p50", "p99", "no-snap p50",
                 "no-snap p99");
     std::printf("|-----------|----------|----------|-------------|-------------|\n");

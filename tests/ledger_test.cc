@@ -55,6 +55,7 @@ TEST(LedgerTest, GeneratedHistoryIsAcceptedAndReplaysToTheSameState) {
   EXPECT_EQ(SubmitAll(*ledger, history->events, 97), history->events.size());
   // Engine-derived events (request resolutions) make the log longer.
   EXPECT_GT(ledger->log().LastGlobalSeq(), history->events.size());
+  ledger->WaitForSnapshots();
 
   for (const Uuid& org : history->orgs) {
     Result<TreeHead> head = ledger->log().Head(org);
@@ -69,6 +70,47 @@ TEST(LedgerTest, GeneratedHistoryIsAcceptedAndReplaysToTheSameState) {
     EXPECT_EQ(replayed.employees.size(), 6u);
     EXPECT_GT(ledger->stats().snapshots_written, 0u);
   }
+}
+
+TEST(LedgerTest, HistoryListsEveryChangeToOneEntityWithActorAndTime) {
+  TempDir dir;
+  auto ledger = OpenLedger(OptionsFor(dir));
+  ASSERT_TRUE(ledger);
+  tools::HistoryOptions history_options;
+  history_options.orgs = 2;
+  history_options.employees_per_org = 4;
+  auto history = tools::GenerateHistory(history_options, ledger->log().subject_keys());
+  ASSERT_TRUE(history.ok());
+  SubmitAll(*ledger, history->events, 50);
+  const Uuid& org = history->orgs.front();
+  Result<State> state = ledger->CurrentState(org);
+  ASSERT_TRUE(state.ok());
+  // The employee who submitted a request that was approved: hired, got an
+  // agent, requested, was approved (the approval names them only through
+  // the request, so it is not theirs), had missions and usage.
+  const state::EmployeeT* employee = nullptr;
+  for (const auto& [id, request] : state->agent_requests) {
+    if (request.status == state::RequestStatus::Approved) {
+      employee = &state->employees.at(*Uuid::Parse(request.employee_id));
+    }
+  }
+  ASSERT_NE(employee, nullptr);
+  Result<std::vector<EntityChange>> changes = ledger->History(org, employee->id);
+  ASSERT_TRUE(changes.ok()) << changes.status().ToString();
+  ASSERT_GE(changes->size(), 4u);
+  EXPECT_EQ(changes->front().event_type, "EmployeeHired");
+  int64_t previous = 0;
+  for (const EntityChange& change : *changes) {
+    EXPECT_GT(change.position.recorded_at, previous);
+    previous = change.position.recorded_at;
+    EXPECT_FALSE(change.actor_id.empty());
+    const fb::Event* event = flatbuffers::GetRoot<fb::Event>(change.event.data());
+    EXPECT_EQ(fb::EnumNamePayload(event->payload_type()), change.event_type);
+  }
+  // Nothing from the other org, even though it has employees too.
+  Result<std::vector<EntityChange>> other = ledger->History(history->orgs.back(), employee->id);
+  ASSERT_TRUE(other.ok());
+  EXPECT_TRUE(other->empty());
 }
 
 }  // namespace

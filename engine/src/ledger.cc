@@ -46,6 +46,8 @@ LedgerStats Ledger::stats() const { return impl_->stats(); }
 
 Result<State> Ledger::CurrentState(const Uuid& org) { return impl_->CurrentState(org); }
 
+void Ledger::WaitForSnapshots() { impl_->WaitForSnapshots(); }
+
 Result<State> Ledger::Impl::CurrentState(const Uuid& org) {
   Result<Hot*> hot = Load(org);
   if (!hot.ok()) return hot.status();
@@ -58,8 +60,7 @@ Result<Ledger::Impl::Hot*> Ledger::Impl::Load(const Uuid& org) {
     lru_.splice(lru_.begin(), lru_, it->second.lru);
     return &it->second;
   }
-  uint64_t snapshot_version = 0;
-  Result<State> state = LoadState(*log_, org, UINT64_MAX, &snapshot_version);
+  Result<State> state = LoadState(*log_, org, UINT64_MAX);
   if (!state.ok()) return state.status();
   // A crash between appending SubjectForgotten and destroying the key
   // leaves the key behind: finish the job now.
@@ -71,7 +72,6 @@ Result<Ledger::Impl::Hot*> Ledger::Impl::Load(const Uuid& org) {
   lru_.push_front(org);
   Hot& hot = hot_[org];
   hot.state = std::move(state).value();
-  hot.snapshot_version = snapshot_version;
   hot.lru = lru_.begin();
   hot.accounted_bytes = hot.state.approx_bytes;
   hot_bytes_ += hot.accounted_bytes;
@@ -98,17 +98,6 @@ void Ledger::Impl::EnforceBound() {
   }
   // Keep at least the most recent org even if it alone exceeds the bound.
   while (hot_bytes_ > options_.state_cache_bytes && lru_.size() > 1) Evict(lru_.back());
-}
-
-void Ledger::Impl::SnapshotIfDue(Hot& hot) {
-  if (options_.snapshot_every == 0) return;
-  if (hot.state.version - hot.snapshot_version < options_.snapshot_every) return;
-  // A failed snapshot costs only replay time later; the log is unaffected.
-  if (log_->PutSnapshot(hot.state.org, {hot.state.version, PackState(hot.state)}).ok()) {
-    hot.snapshot_version = hot.state.version;
-    std::lock_guard lock(stats_mutex_);
-    ++stats_.snapshots_written;
-  }
 }
 
 std::optional<std::string> Ledger::Impl::Directory(const std::string& key) {
@@ -258,7 +247,9 @@ std::vector<CommandResult> Ledger::Impl::Submit(std::span<const Command> command
                 [&](const Uuid& subject) { return log_->subject_keys().Forget(subject).ok(); });
   std::sort(touched_.begin(), touched_.end());
   touched_.erase(std::unique(touched_.begin(), touched_.end()), touched_.end());
-  for (const Uuid& org : touched_) SnapshotIfDue(hot_.at(org));
+  if (snapshots_) {
+    for (const Uuid& org : touched_) snapshots_->Notify(org, hot_.at(org).state.version);
+  }
   EnforceBound();
   std::lock_guard lock(stats_mutex_);
   stats_.hot_orgs = hot_.size();
@@ -268,7 +259,9 @@ std::vector<CommandResult> Ledger::Impl::Submit(std::span<const Command> command
 
 LedgerStats Ledger::Impl::stats() const {
   std::lock_guard lock(stats_mutex_);
-  return stats_;
+  LedgerStats stats = stats_;
+  stats.snapshots_written = snapshots_ ? snapshots_->written() : 0;
+  return stats;
 }
 
 }  // namespace ledger

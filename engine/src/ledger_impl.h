@@ -8,6 +8,7 @@
 
 #include "decide.h"
 #include "ledger/ledger.h"
+#include "snapshot_worker.h"
 
 namespace ledger {
 
@@ -20,7 +21,14 @@ Result<State> LoadState(const EventLog& log, const Uuid& org, uint64_t max_versi
 class Ledger::Impl final : public Lookups {
  public:
   Impl(const LedgerOptions& options, std::unique_ptr<EventLog> log)
-      : options_(options), log_(std::move(log)) {}
+      : options_(options), log_(std::move(log)) {
+    if (options_.snapshot_every > 0) {
+      snapshots_ = std::make_unique<SnapshotWorker>(*log_, options_.snapshot_every);
+    }
+  }
+  void WaitForSnapshots() {
+    if (snapshots_) snapshots_->Drain();
+  }
 
   std::vector<CommandResult> Submit(std::span<const Command> commands);
   Result<State> CurrentState(const Uuid& org);
@@ -35,7 +43,6 @@ class Ledger::Impl final : public Lookups {
  private:
   struct Hot {
     State state;
-    uint64_t snapshot_version = 0;
     size_t accounted_bytes = 0;  // its share of hot_bytes_
     std::list<Uuid>::iterator lru;
   };
@@ -43,7 +50,6 @@ class Ledger::Impl final : public Lookups {
   Result<Hot*> Load(const Uuid& org);
   void Evict(const Uuid& org);
   void EnforceBound();
-  void SnapshotIfDue(Hot& hot);
   std::optional<std::string> Directory(const std::string& key);
   // Decides one command and applies its events to the hot state; appends
   // their bytes to `events` (views into `owned` or the command).
@@ -51,6 +57,7 @@ class Ledger::Impl final : public Lookups {
 
   LedgerOptions options_;
   std::unique_ptr<EventLog> log_;
+  std::unique_ptr<SnapshotWorker> snapshots_;  // declared after log_: stops first
   std::unordered_map<Uuid, Hot, UuidHash> hot_;
   std::list<Uuid> lru_;  // most recently used first
   size_t hot_bytes_ = 0;  // sum of accounted_bytes

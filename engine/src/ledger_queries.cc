@@ -93,7 +93,10 @@ Result<std::vector<EntityChange>> Ledger::History(const Uuid& org,
   LEDGER_RETURN_IF_ERROR(log_->ScanOrg(org, 1, head->size, [&](const StoredEvent& stored) {
     const fb::Event& event = *stored.event();
     if (Mentions(event, entity_id)) {
-      changes.push_back({stored.position, fb::EnumNamePayload(event.payload_type()),
+      const fb::Actor* actor = event.envelope()->actor();
+      changes.push_back({stored.position, actor ? actor->kind() : fb::ActorKind::Unknown,
+                         actor && actor->id() ? actor->id()->str() : std::string(),
+                         fb::EnumNamePayload(event.payload_type()),
                          std::string(stored.event_bytes())});
     }
     return Status::Ok();

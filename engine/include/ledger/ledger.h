@@ -1,9 +1,10 @@
 // Ledger: the write model and the state queries on top of the event log.
 //
 //   Submit  validates commands against each org's current state (kept hot in
-//           memory within a byte bound), appends every accepted command's
-//           events in ONE atomic, fsynced batch, and snapshots orgs every N
-//           events.
+//           memory within a byte bound) and appends every accepted command's
+//           events in ONE atomic, fsynced batch. A background thread
+//           snapshots each org every N events, rebuilding the state it packs
+//           from the log, so a large snapshot never stalls the sequencer.
 //   StateAt / StateAsOf  rebuild an org's state at a version or instant from
 //           the newest snapshot at or before it plus the events after it.
 //   History lists every event that touched one entity.
@@ -36,7 +37,9 @@ struct LedgerOptions {
 };
 
 struct EntityChange {
-  Position position;
+  Position position;       // org_seq, global_seq, recorded_at
+  fb::ActorKind actor_kind = fb::ActorKind::Unknown;
+  std::string actor_id;    // who: employee, agent, service or "ledger" (derived)
   std::string event_type;  // "EmployeeHired"
   std::string event;       // the event's bytes (ledger.fb.Event)
 };
@@ -70,6 +73,10 @@ class Ledger {
   Result<State> StateAsOf(const Uuid& org, int64_t recorded_at) const;
   // Every event of the org that names `entity_id` in its payload, in order.
   Result<std::vector<EntityChange>> History(const Uuid& org, std::string_view entity_id) const;
+
+  // Snapshots are written by a background thread (the sequencer never waits
+  // for one); this blocks until it has caught up. For tests and benchmarks.
+  void WaitForSnapshots();
 
   EventLog& log() { return *log_; }
   LedgerStats stats() const;
