@@ -1259,7 +1259,8 @@ TEST(RulesTest, RequestNeedingTwoApprovalsResolvesOnTheSecond) {
   ASSERT_EQ(second.event_count, 2u);
   EXPECT_EQ(Types(f, w.org, second.first_seq),
             (std::vector{fb::Payload::ApprovalRecorded, fb::Payload::AgentRequestResolved}));
-  const fb::Event* resolved = f.Read(w.org, second.first_seq + 1).front().event();
+  std::vector<StoredEvent> tail = f.Read(w.org, second.first_seq + 1);
+  const fb::Event* resolved = tail.front().event();
   EXPECT_EQ(resolved->payload_as_AgentRequestResolved()->resolution(),
             fb::RequestResolution::Approved);
   EXPECT_EQ(RequestStatus(f, w.org, w["request"]), state::RequestStatus::Approved);

@@ -149,7 +149,9 @@ uint64_t ContentHash(const fb::Event& e) {
   // field values whatever builder produced the bytes.
   auto type = e.payload_type();
   std::string text = std::to_string(static_cast<int>(type));
-  if (e.payload() != nullptr && type != fb::Payload::NONE) {
+  // A type from a newer catalogue hashes by its number alone (the type
+  // table has no entry to walk).
+  if (e.payload() != nullptr && type != fb::Payload::NONE && type <= fb::Payload::MAX) {
     const flatbuffers::TypeTable* union_table = fb::PayloadTypeTable();
     const flatbuffers::TypeCode& code = union_table->type_codes[static_cast<size_t>(type)];
     const flatbuffers::TypeTable* table = union_table->type_refs[code.sequence_ref]();

@@ -6,6 +6,7 @@
 #include <limits>
 
 #include "decide_util.h"
+#include "ledger/commands.h"
 
 namespace ledger {
 namespace decide {
@@ -24,7 +25,7 @@ EnvelopeFields Decider::DerivedEnvelope() const {
   const fb::Envelope* env = e_.envelope();
   EnvelopeFields fields;
   fields.org = s_.org;
-  fields.actor = ActorRef{fb::ActorKind::System, "ledger"};
+  fields.actor = ActorRef{fb::ActorKind::System, kDerivedActorId};
   fields.causation_id = Str(env->event_id());
   fields.correlation_id = env->correlation_id() ? Str(env->correlation_id()) : fields.causation_id;
   fields.occurred_at = env->occurred_at();

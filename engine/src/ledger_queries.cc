@@ -22,6 +22,12 @@ class MentionsVisitor : public flatbuffers::IterationVisitor {
   bool found_ = false;
 };
 
+bool IsDerived(const fb::Event& event) {
+  const fb::Actor* actor = event.envelope()->actor();
+  return actor && actor->kind() == fb::ActorKind::System && actor->id() &&
+         actor->id()->string_view() == kDerivedActorId && event.envelope()->causation_id();
+}
+
 bool Mentions(const fb::Event& event, std::string_view id) {
   fb::Payload type = event.payload_type();
   if (type == fb::Payload::NONE || event.payload() == nullptr || type > fb::Payload::MAX) return false;
@@ -82,7 +88,16 @@ Result<State> Ledger::StateAt(const Uuid& org, uint64_t version) const {
 Result<State> Ledger::StateAsOf(const Uuid& org, int64_t recorded_at) const {
   Result<uint64_t> version = log_->OrgSeqAsOf(org, recorded_at);
   if (!version.ok()) return version.status();
-  return LoadState(*log_, org, *version);
+  // A command and the events it implied were committed together but carry
+  // consecutive microseconds: never show a command without its consequences
+  // (an approval without the resolution it caused).
+  uint64_t end = *version;
+  while (end > 0) {
+    Result<StoredEvent> next = log_->Get(org, end + 1);
+    if (!next.ok() || !IsDerived(*next->event())) break;
+    ++end;
+  }
+  return LoadState(*log_, org, end);
 }
 
 Result<std::vector<EntityChange>> Ledger::History(const Uuid& org,

@@ -21,6 +21,10 @@
 
 namespace ledger {
 
+// Derived events carry this actor (ActorKind::System) and the command's
+// event_id as causation_id.
+inline constexpr const char* kDerivedActorId = "ledger";
+
 struct Command {
   std::string event;  // ledger.fb.Event bytes
   // The org's version (its last org_seq; 0 for a new org) the caller based

@@ -69,7 +69,9 @@ class Ledger {
 
   // The org's state after its event `version` (capped at its last event).
   Result<State> StateAt(const Uuid& org, uint64_t version) const;
-  // The org's state as the ledger had recorded it at `recorded_at`.
+  // The org's state as the ledger had recorded it at `recorded_at`: events
+  // recorded at or before it, plus the derived events of the last command
+  // (committed in the same batch, a microsecond apart).
   Result<State> StateAsOf(const Uuid& org, int64_t recorded_at) const;
   // Every event of the org that names `entity_id` in its payload, in order.
   Result<std::vector<EntityChange>> History(const Uuid& org, std::string_view entity_id) const;

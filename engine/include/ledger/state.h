@@ -72,8 +72,10 @@ struct State {
   ById<uint32_t> live_agents_by_employee;  // agents not revoked
   uint32_t seat_holders = 0;               // employees invited, active or suspended
   std::unordered_map<std::string, Uuid> artifact_by_sha256;
-  // Rough heap footprint, for the write model's memory bound.
-  size_t approx_bytes = 0;
+  // Rough footprint, for the write model's memory bound. Starts at the
+  // empty state's own size so that even states of unknown orgs count.
+  size_t approx_bytes = kEmptyBytes;
+  static constexpr size_t kEmptyBytes = 4096;  // sizeof(State) is about 2 KiB
 
   bool exists() const { return organization.has_value(); }
   bool deleted() const { return exists() && organization->deleted_at != 0; }

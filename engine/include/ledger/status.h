@@ -62,8 +62,6 @@ class [[nodiscard]] Result {
   Result(T value) : value_(std::move(value)) {}         // NOLINT: implicit by design
   Result(Status status) : value_(std::move(status)) {}  // NOLINT: implicit by design
 
-  static Status Rejected(std::string m) { return {Code::kRejected, std::move(m)}; }
-
   bool ok() const { return std::holds_alternative<T>(value_); }
   const Status& status() const {
     static const Status kOk;
