@@ -1,7 +1,6 @@
 // PackState / UnpackState: a State as a ledger.state.OrgState FlatBuffer,
 // with the generated object API doing the per-entity work.
 #include <algorithm>
-#include <future>
 
 #include "apply_util.h"
 #include "ledger/state.h"
@@ -39,9 +38,6 @@ void UnpackInto(const flatbuffers::Vector<Offset<Table>>* list, Map& map, KeyOf 
     map.emplace(key, std::move(value));
   }
 }
-
-// Below this a second thread costs more than it saves.
-constexpr size_t kParallelUnpackBytes = 1 << 20;
 
 auto KeyById() {
   return [](const auto& value) { return apply::IdOf(value.id); };
@@ -153,16 +149,6 @@ Result<State> UnpackState(std::string_view bytes) {
     s.organization.emplace();
     root->organization()->UnPackTo(&*s.organization);
   }
-  // Missions and tasks are most of a large org's state: unpack them on a
-  // second thread while this one does the rest (as-of latency is mostly
-  // unpacking).
-  auto unpack_work = [&] {
-    UnpackInto(root->missions(), s.missions, KeyById());
-    UnpackInto(root->tasks(), s.tasks, KeyById());
-  };
-  std::future<void> work;
-  if (bytes.size() >= kParallelUnpackBytes) work = std::async(std::launch::async, unpack_work);
-  else unpack_work();
   UnpackInto(root->subscriptions(), s.subscriptions, KeyById());
   UnpackInto(root->teams(), s.teams, KeyById());
   UnpackInto(root->roles(), s.roles, KeyById());
@@ -195,6 +181,8 @@ Result<State> UnpackState(std::string_view bytes) {
   UnpackInto(root->workflow_executions(), s.workflow_executions, KeyById());
   UnpackInto(root->integrations(), s.integrations, KeyById());
   UnpackInto(root->prompts(), s.prompts, KeyById());
+  UnpackInto(root->missions(), s.missions, KeyById());
+  UnpackInto(root->tasks(), s.tasks, KeyById());
   UnpackInto(root->agent_teams(), s.agent_teams, KeyById());
   if (root->forgotten_subjects()) {
     for (const auto* subject : *root->forgotten_subjects()) {
@@ -209,7 +197,6 @@ Result<State> UnpackState(std::string_view bytes) {
       s.idempotency.emplace(value.key, std::move(value));
     }
   }
-  if (work.valid()) work.get();
   s.usage_records = root->usage_records();
   s.activities = root->activities();
 
