@@ -54,7 +54,9 @@ class BenchLookups final : public Lookups {
   explicit BenchLookups(EventLog& log) : log_(log) {}
   std::optional<Uuid> OrgWithSlug(std::string_view) override { return std::nullopt; }
   std::optional<TemplateListing> FindTemplate(const Uuid&) override { return std::nullopt; }
-  bool IsForgotten(const Uuid& subject) override { return log_.subject_keys().IsForgotten(subject); }
+  bool IsForgotten(const Uuid& subject) override {
+    return log_.subject_keys().IsForgotten(subject);
+  }
   std::optional<std::string> Open(const fb::Sealed& sealed) override {
     auto opened = log_.subject_keys().Open(sealed);
     return opened.ok() ? *opened : std::nullopt;
@@ -75,8 +77,8 @@ tools::HistoryOptions SizedHistory(uint64_t events) {
   options.orgs = 1;
   options.usage_per_task = usage_per_task;
   options.employees_per_org = static_cast<int>(std::clamp<uint64_t>(events / 1000, 8, 1000));
-  options.missions_per_employee = static_cast<int>(std::max<uint64_t>(
-      1, events / (5 + usage_per_task) / options.employees_per_org));
+  options.missions_per_employee = static_cast<int>(
+      std::max<uint64_t>(1, events / (5 + usage_per_task) / options.employees_per_org));
   options.seed = events;
   return options;
 }
@@ -129,7 +131,8 @@ void ValidateAndApply(Ledger& ledger, const Org& org, const std::vector<std::str
     }
     Apply(state, event, {org.id, state.version + 1, 0, ++now});
     for (const std::string& derived : decision.derived) {
-      Apply(state, *flatbuffers::GetRoot<fb::Event>(derived.data()), {org.id, state.version + 1, 0, ++now});
+      Apply(state, *flatbuffers::GetRoot<fb::Event>(derived.data()),
+            {org.id, state.version + 1, 0, ++now});
     }
   }
   double seconds = Seconds(start);
@@ -145,8 +148,10 @@ void Replay(Ledger& ledger, const Org& org) {
   Status replayed = ReplayInto(ledger.log(), org.events, &state);
   double seconds = Seconds(start);
   if (!replayed.ok()) std::fprintf(stderr, "replay: %s\n", replayed.ToString().c_str());
-  std::printf("replay from RocksDB (read + verify + apply, 1 core): %llu events in %.3f s = %.2f M events/s\n",
-              static_cast<unsigned long long>(org.events), seconds, org.events / seconds / 1e6);
+  std::printf(
+      "replay from RocksDB (read + verify + apply, 1 core): %llu events in %.3f s = %.2f M "
+      "events/s\n",
+      static_cast<unsigned long long>(org.events), seconds, org.events / seconds / 1e6);
 
   std::vector<StoredEvent> events;
   for (uint64_t next = 1; next <= org.events; next += 100'000) {
@@ -164,10 +169,11 @@ void Replay(Ledger& ledger, const Org& org) {
   start = Clock::now();
   Result<State> unpacked = UnpackState(packed);
   double unpack_ms = Seconds(start) * 1000;
-  std::printf("state of the org: %zu employees, %zu missions, %zu tasks; snapshot %.1f MB, "
-              "pack %.1f ms, unpack %.1f ms%s\n",
-              applied.employees.size(), applied.missions.size(), applied.tasks.size(),
-              packed.size() / 1e6, pack_ms, unpack_ms, unpacked.ok() ? "" : " [unpack failed]");
+  std::printf(
+      "state of the org: %zu employees, %zu missions, %zu tasks; snapshot %.1f MB, "
+      "pack %.1f ms, unpack %.1f ms%s\n",
+      applied.employees.size(), applied.missions.size(), applied.tasks.size(), packed.size() / 1e6,
+      pack_ms, unpack_ms, unpacked.ok() ? "" : " [unpack failed]");
 }
 
 void AsOf(Ledger& ledger, const Org& org, int samples) {
@@ -218,13 +224,14 @@ int main(int argc, char** argv) {
     } else if (arg.rfind("--snapshot-every=", 0) == 0) {
       snapshot_every = std::stoull(arg.substr(17));
     } else {
-      std::fprintf(stderr, "usage: ledger-state-bench [--quick] [--sizes=N,N,...] [--usage-per-task=N] "
+      std::fprintf(stderr,
+                   "usage: ledger-state-bench [--quick] [--sizes=N,N,...] [--usage-per-task=N] "
                    "[--snapshot-every=N]\n");
       return 2;
     }
   }
-  std::filesystem::path dir = std::filesystem::temp_directory_path() /
-                              ("ledger-state-bench-" + std::to_string(::getpid()));
+  std::filesystem::path dir =
+      std::filesystem::temp_directory_path() / ("ledger-state-bench-" + std::to_string(::getpid()));
   std::vector<Org> orgs;
   LedgerOptions options;
   options.log.path = (dir / "db").string();
@@ -241,7 +248,8 @@ int main(int argc, char** argv) {
     for (uint64_t size : sizes) {
       auto start = std::chrono::steady_clock::now();
       std::vector<std::string> commands;
-      orgs.push_back(BuildOrg(**ledger, size, size == sizes[sizes.size() / 2] ? &commands : nullptr));
+      orgs.push_back(
+          BuildOrg(**ledger, size, size == sizes[sizes.size() / 2] ? &commands : nullptr));
       std::printf("built an org of %llu events through Submit in %.1f s\n",
                   static_cast<unsigned long long>(orgs.back().events), Seconds(start));
       if (!commands.empty()) ValidateAndApply(**ledger, orgs.back(), commands);

@@ -1147,8 +1147,9 @@ std::vector<Case> StateCases() {
          // refused.
          w["person"] = NewId();
          f.Accept(f.Invited(w.org, w["person"], Email(f)));
-         w.kept = f.Event(w.org, fb::CreateEmployeeJoined(f.fbb(), f.fbb().CreateString(w["person"]),
-                                                          f.Seal(w["person"], "Ada L.")));
+         w.kept =
+             f.Event(w.org, fb::CreateEmployeeJoined(f.fbb(), f.fbb().CreateString(w["person"]),
+                                                     f.Seal(w["person"], "Ada L.")));
          f.Accept(f.Forgotten(w.org, w["person"]));
          return w;
        },

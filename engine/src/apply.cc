@@ -92,7 +92,8 @@ void ApplyOrg(State& s, const fb::Event& e, const Position& at) {
       return;
     }
     case fb::Payload::SubscriptionCancelled:
-      if (auto* sub = Find(s.subscriptions, e.payload_as_SubscriptionCancelled()->subscription_id())) {
+      if (auto* sub =
+              Find(s.subscriptions, e.payload_as_SubscriptionCancelled()->subscription_id())) {
         sub->cancelled = true;
         sub->updated_at = at.recorded_at;
       }
@@ -100,8 +101,10 @@ void ApplyOrg(State& s, const fb::Event& e, const Position& at) {
     case fb::Payload::BudgetThresholdCrossed: {
       const auto* p = e.payload_as_BudgetThresholdCrossed();
       if (auto* sub = Find(s.subscriptions, p->subscription_id())) {
-        if (p->threshold_percent() >= 100) sub->thresholds_crossed |= 2;
-        else if (p->threshold_percent() >= 80) sub->thresholds_crossed |= 1;
+        if (p->threshold_percent() >= 100)
+          sub->thresholds_crossed |= 2;
+        else if (p->threshold_percent() >= 80)
+          sub->thresholds_crossed |= 1;
       }
       return;
     }

@@ -263,7 +263,8 @@ bool ApplyCatalogue(State& s, const fb::Event& e, const Position& at) {
       t.tool_id = Str(p->tool_id());
       t.config = Str(p->config());
       t.created_at = now;
-      if (s.template_tools.try_emplace({Id(p->template_id()), Id(p->tool_id())}, std::move(t)).second) {
+      if (s.template_tools.try_emplace({Id(p->template_id()), Id(p->tool_id())}, std::move(t))
+              .second) {
         Grow(s);
       }
       return true;
@@ -351,12 +352,11 @@ bool ApplyAgentsAndMcp(State& s, const fb::Event& e, const Position& at) {
     case fb::Payload::EmployeeAgentPaused:
     case fb::Payload::EmployeeAgentResumed:
     case fb::Payload::EmployeeAgentRevoked: {
-      const flatbuffers::String* agent_id =
-          e.payload_type() == fb::Payload::EmployeeAgentPaused
-              ? e.payload_as_EmployeeAgentPaused()->agent_id()
-          : e.payload_type() == fb::Payload::EmployeeAgentResumed
-              ? e.payload_as_EmployeeAgentResumed()->agent_id()
-              : e.payload_as_EmployeeAgentRevoked()->agent_id();
+      const flatbuffers::String* agent_id = e.payload_type() == fb::Payload::EmployeeAgentPaused
+                                                ? e.payload_as_EmployeeAgentPaused()->agent_id()
+                                            : e.payload_type() == fb::Payload::EmployeeAgentResumed
+                                                ? e.payload_as_EmployeeAgentResumed()->agent_id()
+                                                : e.payload_as_EmployeeAgentRevoked()->agent_id();
       if (auto* a = Find(s.employee_agents, agent_id)) {
         AS to = e.payload_type() == fb::Payload::EmployeeAgentPaused    ? AS::Paused
                 : e.payload_type() == fb::Payload::EmployeeAgentResumed ? AS::Active
@@ -455,7 +455,8 @@ bool ApplyRequests(State& s, const fb::Event& e, const Position& at) {
     case fb::Payload::AgentRequestResolved: {
       const auto* p = e.payload_as_AgentRequestResolved();
       if (auto* r = Find(s.agent_requests, p->request_id())) {
-        r->status = p->resolution() == fb::RequestResolution::Approved ? RS::Approved : RS::Rejected;
+        r->status =
+            p->resolution() == fb::RequestResolution::Approved ? RS::Approved : RS::Rejected;
         r->resolved_at = now;
       }
       return true;

@@ -21,7 +21,8 @@ int64_t AddMoney(int64_t a, int64_t b) {
 void ApplyUsage(State& s, const fb::UsageRecorded* p, int64_t now) {
   ++s.usage_records;
   int64_t cost = p->cost_micros();
-  if (auto* m = Find(s.employees, p->employee_id())) m->spending_micros = AddMoney(m->spending_micros, cost);
+  if (auto* m = Find(s.employees, p->employee_id()))
+    m->spending_micros = AddMoney(m->spending_micros, cost);
   if (auto* a = Find(s.employee_agents, p->agent_id())) {
     a->spending_micros = AddMoney(a->spending_micros, cost);
     a->last_used_at = now;
@@ -277,7 +278,8 @@ bool ApplyPlatform(State& s, const fb::Event& e, const Position& at) {
     }
     case fb::Payload::AgentAddedToAgentTeam: {
       const auto* p = e.payload_as_AgentAddedToAgentTeam();
-      if (auto* x = Find(s.agent_teams, p->agent_team_id())) x->agent_ids.push_back(Str(p->agent_id()));
+      if (auto* x = Find(s.agent_teams, p->agent_team_id()))
+        x->agent_ids.push_back(Str(p->agent_id()));
       return true;
     }
     case fb::Payload::AgentRemovedFromAgentTeam: {
@@ -364,12 +366,14 @@ bool ApplyWorkflows(State& s, const fb::Event& e, const Position& at) {
       return true;
     }
     case fb::Payload::WorkflowExecutionApproved:
-      if (auto* x = Find(s.workflow_executions, e.payload_as_WorkflowExecutionApproved()->execution_id())) {
+      if (auto* x = Find(s.workflow_executions,
+                         e.payload_as_WorkflowExecutionApproved()->execution_id())) {
         x->pending_approval_id.clear();
       }
       return true;
     case fb::Payload::WorkflowExecutionRejected:
-      if (auto* x = Find(s.workflow_executions, e.payload_as_WorkflowExecutionRejected()->execution_id())) {
+      if (auto* x = Find(s.workflow_executions,
+                         e.payload_as_WorkflowExecutionRejected()->execution_id())) {
         x->pending_approval_id.clear();
         x->status = RS::Failed;
         x->error = "approval rejected";
@@ -377,20 +381,23 @@ bool ApplyWorkflows(State& s, const fb::Event& e, const Position& at) {
       }
       return true;
     case fb::Payload::WorkflowExecutionCompleted:
-      if (auto* x = Find(s.workflow_executions, e.payload_as_WorkflowExecutionCompleted()->execution_id())) {
+      if (auto* x = Find(s.workflow_executions,
+                         e.payload_as_WorkflowExecutionCompleted()->execution_id())) {
         x->status = RS::Completed;
         x->completed_at = now;
       }
       return true;
     case fb::Payload::WorkflowExecutionFailed:
-      if (auto* x = Find(s.workflow_executions, e.payload_as_WorkflowExecutionFailed()->execution_id())) {
+      if (auto* x =
+              Find(s.workflow_executions, e.payload_as_WorkflowExecutionFailed()->execution_id())) {
         x->status = RS::Failed;
         x->error = Str(e.payload_as_WorkflowExecutionFailed()->error());
         x->completed_at = now;
       }
       return true;
     case fb::Payload::WorkflowExecutionCancelled:
-      if (auto* x = Find(s.workflow_executions, e.payload_as_WorkflowExecutionCancelled()->execution_id())) {
+      if (auto* x = Find(s.workflow_executions,
+                         e.payload_as_WorkflowExecutionCancelled()->execution_id())) {
         x->status = RS::Cancelled;
         x->pending_approval_id.clear();
         x->completed_at = now;

@@ -44,9 +44,9 @@ Verdict Decider::ActiveEmployee(const String* id, const char* field,
   const state::EmployeeT* employee = nullptr;
   LEDGER_CHECK(Existing(s_.employees, id, field, &employee));
   if (employee->status != state::EmployeeStatus::Active) {
-    return Reject(Rule::kEmployeeNotActive,
-                  std::string(field) + " " + id->str() + " is " +
-                      state::EnumNameEmployeeStatus(employee->status) + ", not Active");
+    return Reject(Rule::kEmployeeNotActive, std::string(field) + " " + id->str() + " is " +
+                                                state::EnumNameEmployeeStatus(employee->status) +
+                                                ", not Active");
   }
   if (found) *found = employee;
   return std::nullopt;
@@ -83,12 +83,13 @@ Verdict Decider::SealedFor(const fb::Sealed* sealed, const char* field, const St
     return Reject(Rule::kMalformed, std::string(field) + ".subject_id must be a UUID");
   }
   if (sealed->nonce()->size() != 24 || sealed->ciphertext()->size() < 16) {
-    return Reject(Rule::kMalformed, std::string(field) + " is not a sealed value (nonce 24 bytes, "
-                                                         "ciphertext at least 16)");
+    return Reject(Rule::kMalformed, std::string(field) +
+                                        " is not a sealed value (nonce 24 bytes, "
+                                        "ciphertext at least 16)");
   }
   if (subject != nullptr && sealed->subject_id()->string_view() != subject->string_view()) {
-    return Reject(Rule::kInvalidValue, std::string(field) + " must be sealed for " + subject->str() +
-                                           ", not " + sealed->subject_id()->str());
+    return Reject(Rule::kInvalidValue, std::string(field) + " must be sealed for " +
+                                           subject->str() + ", not " + sealed->subject_id()->str());
   }
   if (s_.forgotten_subjects.count(*sealed_subject) || lookups_.IsForgotten(*sealed_subject)) {
     return Reject(Rule::kSubjectForgotten, std::string(field) + " is sealed for subject " +
@@ -128,7 +129,8 @@ Verdict DecideUsage(Decider& d, const fb::UsageRecorded* p) {
     LEDGER_CHECK(d.Existing(s.employee_agents, p->agent_id(), "agent", &agent));
     if (agent->employee_id != p->employee_id()->string_view()) {
       return Reject(Rule::kInvalidValue, "agent " + agent->id + " belongs to employee " +
-                                             agent->employee_id + ", not " + p->employee_id()->str());
+                                             agent->employee_id + ", not " +
+                                             p->employee_id()->str());
     }
   }
   if (p->mission_id() && p->mission_id()->size()) {
@@ -176,11 +178,11 @@ Verdict DecideOrg(Decider& d, bool* handled) {
       LEDGER_CHECK(d.NonEmpty(p->name(), "name"));
       LEDGER_CHECK(d.NonEmpty(p->slug(), "slug"));
       if (auto owner = d.lookups_.OrgWithSlug(p->slug()->string_view())) {
-        return Reject(Rule::kNotUnique, "slug '" + p->slug()->str() + "' is used by org " +
-                                            owner->ToString());
+        return Reject(Rule::kNotUnique,
+                      "slug '" + p->slug()->str() + "' is used by org " + owner->ToString());
       }
-      d.out_->directory.push_back({directory::SlugKey(p->slug()->string_view()),
-                                   std::string(s.org.AsBytes())});
+      d.out_->directory.push_back(
+          {directory::SlugKey(p->slug()->string_view()), std::string(s.org.AsBytes())});
       return std::nullopt;
     }
     case fb::Payload::OrganizationSettingsChanged:
@@ -207,7 +209,8 @@ Verdict DecideOrg(Decider& d, bool* handled) {
       const auto* p = e.payload_as_SubscriptionStarted();
       LEDGER_CHECK(d.NewId(s.subscriptions, p->subscription_id(), "subscription"));
       LEDGER_CHECK(d.NonNegative(p->monthly_budget_micros(), "monthly_budget_micros"));
-      if (p->plan_id() && p->plan_id()->size()) LEDGER_CHECK(d.Existing(s.plans, p->plan_id(), "plan"));
+      if (p->plan_id() && p->plan_id()->size())
+        LEDGER_CHECK(d.Existing(s.plans, p->plan_id(), "plan"));
       if (p->billing_period_end() <= p->billing_period_start()) {
         return Reject(Rule::kInvalidValue, "billing_period_end must be after billing_period_start");
       }
@@ -244,7 +247,8 @@ Verdict DecideOrg(Decider& d, bool* handled) {
       const auto* p = e.payload_as_SubscriptionCancelled();
       const state::SubscriptionT* sub = nullptr;
       LEDGER_CHECK(d.Existing(s.subscriptions, p->subscription_id(), "subscription", &sub));
-      if (sub->cancelled) return d.Transition("subscription", p->subscription_id(), "is already cancelled");
+      if (sub->cancelled)
+        return d.Transition("subscription", p->subscription_id(), "is already cancelled");
       return std::nullopt;
     }
     case fb::Payload::UsageRecorded:
@@ -281,24 +285,26 @@ Verdict Decider::Run() {
     return Reject(Rule::kMalformed, "the event has no payload");
   }
   if (type > fb::Payload::MAX) {
-    return Reject(Rule::kUnknownEventType,
-                  "event type " + std::to_string(static_cast<int>(type)) + " is not in this catalogue");
+    return Reject(Rule::kUnknownEventType, "event type " + std::to_string(static_cast<int>(type)) +
+                                               " is not in this catalogue");
   }
   const char* type_name = fb::EnumNamePayload(type);
   if (EngineEmitted(type)) {
-    return Reject(Rule::kEngineEmitted, std::string(type_name) +
-                                            " is recorded by the engine, not submitted");
+    return Reject(Rule::kEngineEmitted,
+                  std::string(type_name) + " is recorded by the engine, not submitted");
   }
   LEDGER_CHECK(OptionalIdField(e_.envelope()->event_id(), "event_id"));
   if (type == fb::Payload::OrganizationCreated) {
-    if (s_.exists()) return Reject(Rule::kOrgExists, "org " + s_.org.ToString() + " already exists");
+    if (s_.exists())
+      return Reject(Rule::kOrgExists, "org " + s_.org.ToString() + " already exists");
   } else if (!s_.exists()) {
     return Reject(Rule::kNoSuchOrg, "org " + s_.org.ToString() + " does not exist");
   } else if (s_.deleted()) {
     return Reject(Rule::kOrgDeleted, "org " + s_.org.ToString() + " is deleted");
   }
   const fb::Actor* actor = e_.envelope()->actor();
-  if (actor && actor->kind() == fb::ActorKind::Employee && type != fb::Payload::OrganizationCreated) {
+  if (actor && actor->kind() == fb::ActorKind::Employee &&
+      type != fb::Payload::OrganizationCreated) {
     LEDGER_CHECK(Existing(s_.employees, actor->id(), "actor employee"));
   }
   bool handled = false;

@@ -57,8 +57,9 @@ Verdict Status(const Decider& d, const String* id, std::initializer_list<ES> all
   const state::EmployeeT* employee = nullptr;
   LEDGER_CHECK(d.Employee(id, "employee", &employee));
   if (std::find(allowed.begin(), allowed.end(), employee->status) == allowed.end()) {
-    return d.Transition("employee", id, std::string("is ") + state::EnumNameEmployeeStatus(employee->status) +
-                                            "; cannot " + change);
+    return d.Transition("employee", id,
+                        std::string("is ") + state::EnumNameEmployeeStatus(employee->status) +
+                            "; cannot " + change);
   }
   return std::nullopt;
 }
@@ -68,22 +69,26 @@ void Offboard(Decider& d, const std::string& employee_id) {
   const State& s = d.s_;
   std::vector<std::string> agents, configs, requests;
   for (const auto& [id, a] : s.employee_agents) {
-    if (a.employee_id == employee_id && a.status != state::AgentStatus::Revoked) agents.push_back(a.id);
+    if (a.employee_id == employee_id && a.status != state::AgentStatus::Revoked)
+      agents.push_back(a.id);
   }
   for (const auto& [id, c] : s.mcp_configs) {
     if (c.employee_id == employee_id && !c.removed) configs.push_back(c.id);
   }
   for (const auto& [id, r] : s.agent_requests) {
-    if (r.employee_id == employee_id && r.status == state::RequestStatus::Pending) requests.push_back(r.id);
+    if (r.employee_id == employee_id && r.status == state::RequestStatus::Pending)
+      requests.push_back(r.id);
   }
   std::sort(agents.begin(), agents.end());
   std::sort(configs.begin(), configs.end());
   std::sort(requests.begin(), requests.end());
-  for (const auto& id : agents) d.Emit(fb::CreateEmployeeAgentRevokedDirect(d.builder(), id.c_str()));
+  for (const auto& id : agents)
+    d.Emit(fb::CreateEmployeeAgentRevokedDirect(d.builder(), id.c_str()));
   for (const auto& id : configs) {
     d.Emit(fb::CreateEmployeeMcpRemovedDirect(d.builder(), id.c_str(), employee_id.c_str()));
   }
-  for (const auto& id : requests) d.Emit(fb::CreateAgentRequestCancelledDirect(d.builder(), id.c_str()));
+  for (const auto& id : requests)
+    d.Emit(fb::CreateAgentRequestCancelledDirect(d.builder(), id.c_str()));
 }
 
 }  // namespace
@@ -140,7 +145,8 @@ Verdict Decider::People(bool* handled) {
       if (p->invitation_id() && p->invitation_id()->size()) {
         const state::InvitationT* invitation = nullptr;
         LEDGER_CHECK(Existing(s.invitations, p->invitation_id(), "invitation", &invitation));
-        if (invitation->accepted) return Transition("invitation", p->invitation_id(), "was already accepted");
+        if (invitation->accepted)
+          return Transition("invitation", p->invitation_id(), "was already accepted");
       }
       LEDGER_CHECK(OptionalTeam(*this, p->team_id()));
       LEDGER_CHECK(OptionalRole(*this, p->role_id()));
@@ -158,13 +164,15 @@ Verdict Decider::People(bool* handled) {
     }
     case fb::Payload::EmployeeRoleChanged: {
       const auto* p = e_.payload_as_EmployeeRoleChanged();
-      LEDGER_CHECK(Status(*this, p->employee_id(), {ES::Invited, ES::Active, ES::Suspended}, "change role"));
+      LEDGER_CHECK(
+          Status(*this, p->employee_id(), {ES::Invited, ES::Active, ES::Suspended}, "change role"));
       LEDGER_CHECK(LiveRole(p->role_id()));
       return std::nullopt;
     }
     case fb::Payload::EmployeeTeamChanged: {
       const auto* p = e_.payload_as_EmployeeTeamChanged();
-      LEDGER_CHECK(Status(*this, p->employee_id(), {ES::Invited, ES::Active, ES::Suspended}, "change team"));
+      LEDGER_CHECK(
+          Status(*this, p->employee_id(), {ES::Invited, ES::Active, ES::Suspended}, "change team"));
       LEDGER_CHECK(LiveTeam(p->team_id()));
       return std::nullopt;
     }
@@ -175,12 +183,13 @@ Verdict Decider::People(bool* handled) {
       return std::nullopt;
     }
     case fb::Payload::EmployeeReactivated:
-      LEDGER_CHECK(Status(*this, e_.payload_as_EmployeeReactivated()->employee_id(), {ES::Suspended},
-                          "reactivate"));
+      LEDGER_CHECK(Status(*this, e_.payload_as_EmployeeReactivated()->employee_id(),
+                          {ES::Suspended}, "reactivate"));
       return std::nullopt;
     case fb::Payload::EmployeeOffboarded: {
       const auto* p = e_.payload_as_EmployeeOffboarded();
-      LEDGER_CHECK(Status(*this, p->employee_id(), {ES::Invited, ES::Active, ES::Suspended}, "offboard"));
+      LEDGER_CHECK(
+          Status(*this, p->employee_id(), {ES::Invited, ES::Active, ES::Suspended}, "offboard"));
       LEDGER_CHECK(SealedFor(p->reason(), "reason", p->employee_id(), false));
       Offboard(*this, p->employee_id()->str());
       return std::nullopt;
@@ -190,7 +199,8 @@ Verdict Decider::People(bool* handled) {
       LEDGER_CHECK(NewId(s.invitations, p->invitation_id(), "invitation"));
       LEDGER_CHECK(OptionalTeam(*this, p->team_id()));
       LEDGER_CHECK(OptionalRole(*this, p->role_id()));
-      if (p->invited_by() && p->invited_by()->size()) LEDGER_CHECK(ActiveEmployee(p->invited_by(), "invited_by"));
+      if (p->invited_by() && p->invited_by()->size())
+        LEDGER_CHECK(ActiveEmployee(p->invited_by(), "invited_by"));
       LEDGER_CHECK(SealedFor(p->email(), "email", nullptr, true));
       return std::nullopt;
     }
@@ -198,7 +208,8 @@ Verdict Decider::People(bool* handled) {
       const auto* p = e_.payload_as_InvitationAccepted();
       const state::InvitationT* invitation = nullptr;
       LEDGER_CHECK(Existing(s.invitations, p->invitation_id(), "invitation", &invitation));
-      if (invitation->accepted) return Transition("invitation", p->invitation_id(), "was already accepted");
+      if (invitation->accepted)
+        return Transition("invitation", p->invitation_id(), "was already accepted");
       LEDGER_CHECK(Employee(p->employee_id(), "employee", nullptr));
       return std::nullopt;
     }
@@ -221,7 +232,8 @@ Verdict Decider::People(bool* handled) {
       const auto* p = e_.payload_as_ApiKeyIssued();
       LEDGER_CHECK(NewId(s.api_keys, p->api_key_id(), "api key"));
       LEDGER_CHECK(NonEmpty(p->key_hash(), "key_hash"));
-      if (p->employee_id() && p->employee_id()->size()) LEDGER_CHECK(ActiveEmployee(p->employee_id(), "employee"));
+      if (p->employee_id() && p->employee_id()->size())
+        LEDGER_CHECK(ActiveEmployee(p->employee_id(), "employee"));
       return std::nullopt;
     }
     case fb::Payload::ApiKeyRevoked: {
@@ -241,16 +253,16 @@ Verdict Decider::Catalogue(bool* handled) {
   *handled = true;
   const State& s = s_;
   auto listing = [&](const String* id, bool is_public, bool retired) {
-    out_->directory.push_back({directory::TemplateKey(Id(id)),
-                               directory::EncodeListing({s.org, is_public, retired})});
+    out_->directory.push_back(
+        {directory::TemplateKey(Id(id)), directory::EncodeListing({s.org, is_public, retired})});
   };
   switch (e_.payload_type()) {
     case fb::Payload::AgentTemplatePublished: {
       const auto* p = e_.payload_as_AgentTemplatePublished();
       LEDGER_CHECK(NewId(s.agent_templates, p->template_id(), "template"));
       if (auto other = lookups_.FindTemplate(Id(p->template_id()))) {
-        return Reject(Rule::kDuplicateId, "template " + p->template_id()->str() +
-                                              " already exists in another org");
+        return Reject(Rule::kDuplicateId,
+                      "template " + p->template_id()->str() + " already exists in another org");
       }
       LEDGER_CHECK(UniqueName(s.agent_templates, p->name(), "template"));
       listing(p->template_id(), p->is_public(), false);
@@ -291,8 +303,10 @@ Verdict Decider::Catalogue(bool* handled) {
       if (t->retired) return NotLive("template", template_id, "is retired");
       LEDGER_CHECK(Existing(s.tools, tool_id, "tool"));
       bool present = s.template_tools.count({Id(template_id), Id(tool_id)});
-      if (add && present) return Transition("tool", tool_id, "is already on template " + template_id->str());
-      if (!add && !present) return Transition("tool", tool_id, "is not on template " + template_id->str());
+      if (add && present)
+        return Transition("tool", tool_id, "is already on template " + template_id->str());
+      if (!add && !present)
+        return Transition("tool", tool_id, "is not on template " + template_id->str());
       return std::nullopt;
     }
     case fb::Payload::PolicyDefined: {
@@ -307,7 +321,8 @@ Verdict Decider::Catalogue(bool* handled) {
       LEDGER_CHECK(LiveTeam(p->team_id()));
       LEDGER_CHECK(Existing(s.policies, p->policy_id(), "policy"));
       for (const auto& [id, tp] : s.team_policies) {
-        if (tp.team_id == p->team_id()->string_view() && tp.policy_id == p->policy_id()->string_view()) {
+        if (tp.team_id == p->team_id()->string_view() &&
+            tp.policy_id == p->policy_id()->string_view()) {
           return Transition("policy", p->policy_id(), "is already attached to team " + tp.team_id);
         }
       }
@@ -326,15 +341,18 @@ Verdict Decider::Catalogue(bool* handled) {
     case fb::Payload::PolicyAttachedToTemplate:
     case fb::Payload::PolicyDetachedFromTemplate: {
       bool attach = e_.payload_type() == fb::Payload::PolicyAttachedToTemplate;
-      const String* template_id = attach ? e_.payload_as_PolicyAttachedToTemplate()->template_id()
-                                         : e_.payload_as_PolicyDetachedFromTemplate()->template_id();
+      const String* template_id = attach
+                                      ? e_.payload_as_PolicyAttachedToTemplate()->template_id()
+                                      : e_.payload_as_PolicyDetachedFromTemplate()->template_id();
       const String* policy_id = attach ? e_.payload_as_PolicyAttachedToTemplate()->policy_id()
                                        : e_.payload_as_PolicyDetachedFromTemplate()->policy_id();
       LEDGER_CHECK(Existing(s.agent_templates, template_id, "template"));
       LEDGER_CHECK(Existing(s.policies, policy_id, "policy"));
       bool present = s.template_policies.count({Id(template_id), Id(policy_id)});
-      if (attach && present) return Transition("policy", policy_id, "is already on template " + template_id->str());
-      if (!attach && !present) return Transition("policy", policy_id, "is not on template " + template_id->str());
+      if (attach && present)
+        return Transition("policy", policy_id, "is already on template " + template_id->str());
+      if (!attach && !present)
+        return Transition("policy", policy_id, "is not on template " + template_id->str());
       return std::nullopt;
     }
     default:
@@ -370,7 +388,8 @@ Verdict Decider::Agents(bool* handled) {
       if (max != 0 && count >= max) {
         return Reject(Rule::kAgentLimit, "employee " + p->employee_id()->str() + " already has " +
                                              std::to_string(count) +
-                                             " agents; max_agents_per_employee is " + std::to_string(max));
+                                             " agents; max_agents_per_employee is " +
+                                             std::to_string(max));
       }
       return std::nullopt;
     }
@@ -434,8 +453,8 @@ Verdict Decider::Agents(bool* handled) {
       LEDGER_CHECK(Existing(s.mcp_configs, p->mcp_config_id(), "mcp config", &config));
       if (config->removed) return NotLive("mcp config", p->mcp_config_id(), "is already removed");
       if (config->employee_id != Str(p->employee_id())) {
-        return Reject(Rule::kInvalidValue, "mcp config " + config->id + " belongs to employee " +
-                                               config->employee_id);
+        return Reject(Rule::kInvalidValue,
+                      "mcp config " + config->id + " belongs to employee " + config->employee_id);
       }
       return std::nullopt;
     }
@@ -451,9 +470,9 @@ Verdict Decider::Requests(bool* handled) {
   auto pending = [&](const String* id, const state::AgentRequestT** found) -> Verdict {
     LEDGER_CHECK(Existing(s.agent_requests, id, "request", found));
     if ((*found)->status != state::RequestStatus::Pending) {
-      return Reject(Rule::kRequestNotPending,
-                    "request " + id->str() + " is " +
-                        state::EnumNameRequestStatus((*found)->status) + ", not Pending");
+      return Reject(Rule::kRequestNotPending, "request " + id->str() + " is " +
+                                                  state::EnumNameRequestStatus((*found)->status) +
+                                                  ", not Pending");
     }
     return std::nullopt;
   };
@@ -465,8 +484,8 @@ Verdict Decider::Requests(bool* handled) {
       LEDGER_CHECK(ActiveEmployee(p->employee_id(), "employee"));
       LEDGER_CHECK(NonEmpty(p->request_type(), "request_type"));
       if (p->required_approvals() == 0) {
-        return Reject(Rule::kInvalidValue,
-                      "request " + p->request_id()->str() + ": required_approvals must be at least 1");
+        return Reject(Rule::kInvalidValue, "request " + p->request_id()->str() +
+                                               ": required_approvals must be at least 1");
       }
       LEDGER_CHECK(SealedFor(p->reason(), "reason", p->employee_id(), false));
       return std::nullopt;
@@ -479,23 +498,25 @@ Verdict Decider::Requests(bool* handled) {
       LEDGER_CHECK(ActiveEmployee(p->approver_id(), "approver", &approver));
       auto role = s.roles.find(IdOf(approver->role_id));
       if (role == s.roles.end() || !role->second.can_approve) {
-        return Reject(Rule::kNotApprover, "approver " + approver->id + "'s role " +
-                                              (approver->role_id.empty() ? "(none)" : approver->role_id) +
-                                              " does not allow approving");
+        return Reject(Rule::kNotApprover,
+                      "approver " + approver->id + "'s role " +
+                          (approver->role_id.empty() ? "(none)" : approver->role_id) +
+                          " does not allow approving");
       }
       if (approver->id == request->employee_id) {
-        return Reject(Rule::kSelfApproval, "approver " + approver->id + " submitted request " +
-                                               request->id);
+        return Reject(Rule::kSelfApproval,
+                      "approver " + approver->id + " submitted request " + request->id);
       }
       int approvals = 0;
       for (const auto& vote : request->approvals) {
         if (vote->approver_id == approver->id) {
-          return Reject(Rule::kAlreadyVoted, "approver " + approver->id +
-                                                 " already voted on request " + request->id);
+          return Reject(Rule::kAlreadyVoted,
+                        "approver " + approver->id + " already voted on request " + request->id);
         }
         if (vote->decision == fb::ApprovalDecision::Approve) ++approvals;
       }
-      if (p->decision() != fb::ApprovalDecision::Approve && p->decision() != fb::ApprovalDecision::Reject) {
+      if (p->decision() != fb::ApprovalDecision::Approve &&
+          p->decision() != fb::ApprovalDecision::Reject) {
         return Reject(Rule::kInvalidValue, "decision must be Approve or Reject");
       }
       LEDGER_CHECK(SealedFor(p->comment(), "comment", p->approver_id(), false));

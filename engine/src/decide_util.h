@@ -8,8 +8,8 @@
 #include "decide.h"
 #include "ledger/event_builder.h"
 
-#define LEDGER_CHECK(expr)              \
-  do {                                  \
+#define LEDGER_CHECK(expr)                        \
+  do {                                            \
     if (::ledger::Verdict _v = (expr)) return _v; \
   } while (0)
 
@@ -20,7 +20,9 @@ using apply::IdOf;
 using apply::Str;
 using String = flatbuffers::String;
 
-inline Verdict Reject(Rule rule, std::string message) { return Rejection{rule, std::move(message)}; }
+inline Verdict Reject(Rule rule, std::string message) {
+  return Rejection{rule, std::move(message)};
+}
 
 inline std::string Text(const String* s) { return s ? s->str() : std::string("(missing)"); }
 
@@ -42,7 +44,8 @@ class Decider {
   // --- shared checks ---------------------------------------------------
   // `field` must hold a UUID.
   Verdict IdField(const String* id, const char* field) const {
-    if (id == nullptr || !Uuid::Parse(id->string_view()) || Uuid::Parse(id->string_view())->IsNil()) {
+    if (id == nullptr || !Uuid::Parse(id->string_view()) ||
+        Uuid::Parse(id->string_view())->IsNil()) {
       return Reject(Rule::kMalformed, std::string(field) + " must be a UUID, got '" +
                                           (id ? id->str() : std::string()) + "'");
     }
@@ -110,7 +113,8 @@ class Decider {
                      const String* except_id = nullptr) const {
     LEDGER_CHECK(NonEmpty(name, (std::string(kind) + " name").c_str()));
     for (const auto& [id, entity] : map) {
-      if (entity.name == name->string_view() && (except_id == nullptr || entity.id != except_id->string_view())) {
+      if (entity.name == name->string_view() &&
+          (except_id == nullptr || entity.id != except_id->string_view())) {
         return Reject(Rule::kNotUnique, std::string(kind) + " name '" + name->str() +
                                             "' is already used by " + entity.id);
       }

@@ -36,17 +36,20 @@ Verdict Decider::Work(bool* handled) {
   auto running_mission = [&](const String* id) -> Verdict {
     LEDGER_CHECK(Existing(s.missions, id, "mission", &mission));
     if (mission->status != RS::Running) {
-      return Transition("mission", id, std::string("is ") + state::EnumNameRunStatus(mission->status));
+      return Transition("mission", id,
+                        std::string("is ") + state::EnumNameRunStatus(mission->status));
     }
     return std::nullopt;
   };
-  auto task_in = [&](const String* id, std::initializer_list<RS> allowed, const char* change) -> Verdict {
+  auto task_in = [&](const String* id, std::initializer_list<RS> allowed,
+                     const char* change) -> Verdict {
     LEDGER_CHECK(Existing(s.tasks, id, "task", &task));
     for (RS ok : allowed) {
       if (task->status == ok) return std::nullopt;
     }
-    return Transition("task", id, std::string("is ") + state::EnumNameRunStatus(task->status) +
-                                      "; cannot " + change);
+    return Transition(
+        "task", id,
+        std::string("is ") + state::EnumNameRunStatus(task->status) + "; cannot " + change);
   };
   switch (e_.payload_type()) {
     case fb::Payload::MissionStarted: {
@@ -69,7 +72,8 @@ Verdict Decider::Work(bool* handled) {
       if (p->agent_id() && p->agent_id()->size()) {
         const state::EmployeeAgentT* agent = nullptr;
         LEDGER_CHECK(LiveAgent(p->agent_id(), &agent));
-        if (agent->status != state::AgentStatus::Active) return NotLive("agent", p->agent_id(), "is paused");
+        if (agent->status != state::AgentStatus::Active)
+          return NotLive("agent", p->agent_id(), "is paused");
       }
       return std::nullopt;
     }
@@ -80,14 +84,16 @@ Verdict Decider::Work(bool* handled) {
       LEDGER_CHECK(task_in(e_.payload_as_TaskCompleted()->task_id(), {RS::Running}, "complete"));
       return std::nullopt;
     case fb::Payload::TaskFailed:
-      LEDGER_CHECK(task_in(e_.payload_as_TaskFailed()->task_id(), {RS::Pending, RS::Running}, "fail"));
+      LEDGER_CHECK(
+          task_in(e_.payload_as_TaskFailed()->task_id(), {RS::Pending, RS::Running}, "fail"));
       return std::nullopt;
     case fb::Payload::TaskRetried: {
       const auto* p = e_.payload_as_TaskRetried();
       LEDGER_CHECK(task_in(p->task_id(), {RS::Failed}, "retry"));
       if (p->retry_count() != task->retry_count + 1) {
-        return Reject(Rule::kInvalidValue, "retry_count must be " + std::to_string(task->retry_count + 1) +
-                                               ", got " + std::to_string(p->retry_count()));
+        return Reject(Rule::kInvalidValue, "retry_count must be " +
+                                               std::to_string(task->retry_count + 1) + ", got " +
+                                               std::to_string(p->retry_count()));
       }
       return std::nullopt;
     }
@@ -106,7 +112,8 @@ Verdict Decider::Work(bool* handled) {
       }
       if (Reaches(s, Id(p->depends_on_task_id()), Id(p->task_id()))) {
         return Reject(Rule::kDependencyCycle, "task " + p->task_id()->str() + " depending on " +
-                                                  p->depends_on_task_id()->str() + " would close a cycle");
+                                                  p->depends_on_task_id()->str() +
+                                                  " would close a cycle");
       }
       return std::nullopt;
     }
@@ -117,7 +124,8 @@ Verdict Decider::Work(bool* handled) {
       if (p->task_id() && p->task_id()->size()) {
         LEDGER_CHECK(Existing(s.tasks, p->task_id(), "task", &task));
         if (task->mission_id != p->mission_id()->string_view()) {
-          return Reject(Rule::kInvalidValue, "task " + task->id + " belongs to mission " + task->mission_id);
+          return Reject(Rule::kInvalidValue,
+                        "task " + task->id + " belongs to mission " + task->mission_id);
         }
       }
       LEDGER_CHECK(NonEmpty(p->sha256(), "sha256"));
@@ -133,7 +141,8 @@ Verdict Decider::Work(bool* handled) {
       const auto* p = e_.payload_as_ActivityLogged();
       LEDGER_CHECK(IdField(p->activity_id(), "activity_id"));
       LEDGER_CHECK(Employee(p->employee_id(), "employee", nullptr));
-      if (p->session_id() && p->session_id()->size()) LEDGER_CHECK(Existing(s.sessions, p->session_id(), "session"));
+      if (p->session_id() && p->session_id()->size())
+        LEDGER_CHECK(Existing(s.sessions, p->session_id(), "session"));
       LEDGER_CHECK(SealedFor(p->content(), "content", p->employee_id(), false));
       return std::nullopt;
     }
@@ -149,13 +158,15 @@ Verdict Decider::Platform(bool* handled) {
   using WS = state::WorkflowStatus;
   const state::WorkflowT* workflow = nullptr;
   const state::WorkflowExecutionT* execution = nullptr;
-  auto workflow_in = [&](const String* id, std::initializer_list<WS> allowed, const char* change) -> Verdict {
+  auto workflow_in = [&](const String* id, std::initializer_list<WS> allowed,
+                         const char* change) -> Verdict {
     LEDGER_CHECK(Existing(s.workflows, id, "workflow", &workflow));
     for (WS ok : allowed) {
       if (workflow->status == ok) return std::nullopt;
     }
-    return Transition("workflow", id, std::string("is ") + state::EnumNameWorkflowStatus(workflow->status) +
-                                          "; cannot " + change);
+    return Transition("workflow", id,
+                      std::string("is ") + state::EnumNameWorkflowStatus(workflow->status) +
+                          "; cannot " + change);
   };
   auto running = [&](const String* id) -> Verdict {
     LEDGER_CHECK(Existing(s.workflow_executions, id, "workflow execution", &execution));
@@ -213,7 +224,8 @@ Verdict Decider::Platform(bool* handled) {
     case fb::Payload::ProjectCreated: {
       const auto* p = e_.payload_as_ProjectCreated();
       LEDGER_CHECK(NewId(s.projects, p->project_id(), "project"));
-      if (p->owner_id() && p->owner_id()->size()) LEDGER_CHECK(ActiveEmployee(p->owner_id(), "owner"));
+      if (p->owner_id() && p->owner_id()->size())
+        LEDGER_CHECK(ActiveEmployee(p->owner_id(), "owner"));
       return std::nullopt;
     }
     case fb::Payload::BlueprintPublished: {
@@ -230,17 +242,21 @@ Verdict Decider::Platform(bool* handled) {
     }
     case fb::Payload::WorkflowVersionCreated: {
       const auto* p = e_.payload_as_WorkflowVersionCreated();
-      LEDGER_CHECK(workflow_in(p->workflow_id(), {WS::Draft, WS::Active, WS::Paused}, "add a version"));
+      LEDGER_CHECK(
+          workflow_in(p->workflow_id(), {WS::Draft, WS::Active, WS::Paused}, "add a version"));
       if (p->version() != workflow->version + 1) {
-        return Reject(Rule::kInvalidValue, "version must be " + std::to_string(workflow->version + 1));
+        return Reject(Rule::kInvalidValue,
+                      "version must be " + std::to_string(workflow->version + 1));
       }
       return std::nullopt;
     }
     case fb::Payload::WorkflowActivated:
-      LEDGER_CHECK(workflow_in(e_.payload_as_WorkflowActivated()->workflow_id(), {WS::Draft, WS::Paused}, "activate"));
+      LEDGER_CHECK(workflow_in(e_.payload_as_WorkflowActivated()->workflow_id(),
+                               {WS::Draft, WS::Paused}, "activate"));
       return std::nullopt;
     case fb::Payload::WorkflowPaused:
-      LEDGER_CHECK(workflow_in(e_.payload_as_WorkflowPaused()->workflow_id(), {WS::Active}, "pause"));
+      LEDGER_CHECK(
+          workflow_in(e_.payload_as_WorkflowPaused()->workflow_id(), {WS::Active}, "pause"));
       return std::nullopt;
     case fb::Payload::WorkflowArchived:
       LEDGER_CHECK(workflow_in(e_.payload_as_WorkflowArchived()->workflow_id(),
@@ -278,7 +294,8 @@ Verdict Decider::Platform(bool* handled) {
         return Transition("workflow execution", p->execution_id(),
                           "already waits for approval " + execution->pending_approval_id);
       }
-      if (p->confidence_permille() > 1000) return Reject(Rule::kInvalidValue, "confidence_permille exceeds 1000");
+      if (p->confidence_permille() > 1000)
+        return Reject(Rule::kInvalidValue, "confidence_permille exceeds 1000");
       return std::nullopt;
     }
     case fb::Payload::WorkflowExecutionApproved: {
@@ -292,17 +309,20 @@ Verdict Decider::Platform(bool* handled) {
     case fb::Payload::WorkflowExecutionCompleted:
       LEDGER_CHECK(running(e_.payload_as_WorkflowExecutionCompleted()->execution_id()));
       if (!execution->pending_approval_id.empty()) {
-        return Transition("workflow execution", e_.payload_as_WorkflowExecutionCompleted()->execution_id(),
+        return Transition("workflow execution",
+                          e_.payload_as_WorkflowExecutionCompleted()->execution_id(),
                           "waits for approval " + execution->pending_approval_id);
       }
-      LEDGER_CHECK(NonNegative(e_.payload_as_WorkflowExecutionCompleted()->execution_time_ms(), "execution_time_ms"));
+      LEDGER_CHECK(NonNegative(e_.payload_as_WorkflowExecutionCompleted()->execution_time_ms(),
+                               "execution_time_ms"));
       return std::nullopt;
     case fb::Payload::WorkflowExecutionFailed:
       LEDGER_CHECK(running(e_.payload_as_WorkflowExecutionFailed()->execution_id()));
       return std::nullopt;
     case fb::Payload::WorkflowExecutionCancelled:
       LEDGER_CHECK(running(e_.payload_as_WorkflowExecutionCancelled()->execution_id()));
-      LEDGER_CHECK(SealedFor(e_.payload_as_WorkflowExecutionCancelled()->reason(), "reason", nullptr, false));
+      LEDGER_CHECK(SealedFor(e_.payload_as_WorkflowExecutionCancelled()->reason(), "reason",
+                             nullptr, false));
       return std::nullopt;
     case fb::Payload::IntegrationConnected: {
       const auto* p = e_.payload_as_IntegrationConnected();
@@ -311,10 +331,12 @@ Verdict Decider::Platform(bool* handled) {
       return std::nullopt;
     }
     case fb::Payload::IntegrationSynced:
-      LEDGER_CHECK(Existing(s.integrations, e_.payload_as_IntegrationSynced()->integration_id(), "integration"));
+      LEDGER_CHECK(Existing(s.integrations, e_.payload_as_IntegrationSynced()->integration_id(),
+                            "integration"));
       return std::nullopt;
     case fb::Payload::IntegrationFailed:
-      LEDGER_CHECK(Existing(s.integrations, e_.payload_as_IntegrationFailed()->integration_id(), "integration"));
+      LEDGER_CHECK(Existing(s.integrations, e_.payload_as_IntegrationFailed()->integration_id(),
+                            "integration"));
       return std::nullopt;
     case fb::Payload::PromptCreated: {
       const auto* p = e_.payload_as_PromptCreated();
@@ -327,7 +349,8 @@ Verdict Decider::Platform(bool* handled) {
       const state::PromptT* prompt = nullptr;
       LEDGER_CHECK(Existing(s.prompts, p->prompt_id(), "prompt", &prompt));
       if (p->version() != prompt->version + 1) {
-        return Reject(Rule::kInvalidValue, "version must be " + std::to_string(prompt->version + 1));
+        return Reject(Rule::kInvalidValue,
+                      "version must be " + std::to_string(prompt->version + 1));
       }
       return std::nullopt;
     }
@@ -349,11 +372,14 @@ Verdict Decider::Platform(bool* handled) {
                                    : e_.payload_as_AgentRemovedFromAgentTeam()->agent_id();
       const state::AgentTeamT* team = nullptr;
       LEDGER_CHECK(Existing(s.agent_teams, team_id, "agent team", &team));
-      if (add) LEDGER_CHECK(LiveAgent(agent_id));
-      else LEDGER_CHECK(IdField(agent_id, "agent_id"));
+      if (add)
+        LEDGER_CHECK(LiveAgent(agent_id));
+      else
+        LEDGER_CHECK(IdField(agent_id, "agent_id"));
       bool member = std::find(team->agent_ids.begin(), team->agent_ids.end(), agent_id->str()) !=
                     team->agent_ids.end();
-      if (add && member) return Transition("agent", agent_id, "is already in agent team " + team->id);
+      if (add && member)
+        return Transition("agent", agent_id, "is already in agent team " + team->id);
       if (!add && !member) return Transition("agent", agent_id, "is not in agent team " + team->id);
       return std::nullopt;
     }

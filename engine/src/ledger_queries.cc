@@ -30,7 +30,8 @@ bool IsDerived(const fb::Event& event) {
 
 bool Mentions(const fb::Event& event, std::string_view id) {
   fb::Payload type = event.payload_type();
-  if (type == fb::Payload::NONE || event.payload() == nullptr || type > fb::Payload::MAX) return false;
+  if (type == fb::Payload::NONE || event.payload() == nullptr || type > fb::Payload::MAX)
+    return false;
   const flatbuffers::TypeTable* union_table = fb::PayloadTypeTable();
   const flatbuffers::TypeCode& code = union_table->type_codes[static_cast<size_t>(type)];
   MentionsVisitor visitor(id);
@@ -43,11 +44,11 @@ bool Mentions(const fb::Event& event, std::string_view id) {
 
 Status ReplayInto(const EventLog& log, uint64_t up_to_version, State* state) {
   if (state->version >= up_to_version) return Status::Ok();
-  LEDGER_RETURN_IF_ERROR(log.ScanOrg(state->org, state->version + 1, up_to_version,
-                                     [state](const StoredEvent& event) {
-                                       Apply(*state, *event.event(), event.position);
-                                       return Status::Ok();
-                                     }));
+  LEDGER_RETURN_IF_ERROR(
+      log.ScanOrg(state->org, state->version + 1, up_to_version, [state](const StoredEvent& event) {
+        Apply(*state, *event.event(), event.position);
+        return Status::Ok();
+      }));
   if (state->version < up_to_version) {
     return Status::NotFound("org " + state->org.ToString() + " has no event " +
                             std::to_string(state->version + 1));

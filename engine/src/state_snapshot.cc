@@ -81,7 +81,8 @@ std::string PackState(const State& s) {
   auto prompts = PackSorted(b, s.prompts);
   auto agent_teams = PackSorted(b, s.agent_teams);
   std::vector<Offset<flatbuffers::String>> forgotten;
-  for (const Uuid& subject : s.forgotten_subjects) forgotten.push_back(b.CreateString(subject.ToString()));
+  for (const Uuid& subject : s.forgotten_subjects)
+    forgotten.push_back(b.CreateString(subject.ToString()));
   auto forgotten_subjects = b.CreateVector(forgotten);
   std::vector<Offset<state::IdempotencyEntry>> keys;
   for (const auto& [seq, key] : s.idempotency_by_seq) {
@@ -209,7 +210,8 @@ Result<State> UnpackState(std::string_view bytes) {
       ++s.live_agents_by_employee[apply::IdOf(agent.employee_id)];
     }
   }
-  for (const auto& [id, artifact] : s.artifacts) s.artifact_by_sha256.try_emplace(artifact.sha256, id);
+  for (const auto& [id, artifact] : s.artifacts)
+    s.artifact_by_sha256.try_emplace(artifact.sha256, id);
   s.approx_bytes = State::kEmptyBytes + bytes.size() * 2;
   return s;
 }

@@ -63,8 +63,8 @@ void PrintState(const State& state, const std::string& when) {
     pending += request.status == state::RequestStatus::Pending;
   }
   std::cout << "  " << when << " (version " << state.version << "): " << state.employees.size()
-            << " employees, " << live_agents << " live agents, " << pending
-            << " pending requests, " << state.missions.size() << " missions";
+            << " employees, " << live_agents << " live agents, " << pending << " pending requests, "
+            << state.missions.size() << " missions";
   for (const auto& [id, sub] : state.subscriptions) {
     std::cout << ", spending " << Usd(sub.spending_micros) << " of "
               << Usd(sub.monthly_budget_micros);
@@ -84,13 +84,13 @@ void ShowRejections(Ledger& ledger, const State& state) {
       envelope.org = state.org;
       envelope.actor = {fb::ActorKind::Employee, requester->id};
       std::string self_approval = builder.Finish(
-          envelope, fb::CreateApprovalRecordedDirect(builder.builder(), Uuid::Random().ToString().c_str(),
-                                                     request.id.c_str(), requester->id.c_str(),
-                                                     fb::ApprovalDecision::Approve));
+          envelope, fb::CreateApprovalRecordedDirect(
+                        builder.builder(), Uuid::Random().ToString().c_str(), request.id.c_str(),
+                        requester->id.c_str(), fb::ApprovalDecision::Approve));
       std::string negative = builder.Finish(
-          envelope, fb::CreateUsageRecordedDirect(builder.builder(), Uuid::Random().ToString().c_str(),
-                                                  requester->id.c_str(), nullptr, nullptr, nullptr,
-                                                  nullptr, fb::ResourceType::ToolCalls, 1, -5));
+          envelope, fb::CreateUsageRecordedDirect(
+                        builder.builder(), Uuid::Random().ToString().c_str(), requester->id.c_str(),
+                        nullptr, nullptr, nullptr, nullptr, fb::ResourceType::ToolCalls, 1, -5));
       uint64_t before = ledger.log().LastGlobalSeq();
       for (const CommandResult& result :
            ledger.Submit(std::vector<Command>{{self_approval, {}}, {negative, {}}})) {
@@ -126,9 +126,8 @@ Status ShowForgetting(Ledger& ledger, const Uuid& org) {
   envelope.org = org;
   envelope.actor = {fb::ActorKind::Service, "privacy-desk"};
   std::string forget = builder.Finish(
-      envelope,
-      fb::CreateSubjectForgottenDirect(builder.builder(), employee->id.c_str(),
-                                       "GDPR art. 17 request #4411"));
+      envelope, fb::CreateSubjectForgottenDirect(builder.builder(), employee->id.c_str(),
+                                                 "GDPR art. 17 request #4411"));
   CommandResult result = ledger.Submit(std::vector<Command>{{forget, {}}}).front();
   LEDGER_RETURN_IF_ERROR(result.status);
   LEDGER_RETURN_IF_ERROR(ledger.log().VerifyOrg(org));
@@ -158,8 +157,8 @@ int RunDemo(const DemoFlags& flags) {
     double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     commands = history->events.size();
-    std::cout << "submitted " << commands << " commands for " << history->orgs.size()
-              << " orgs in " << seconds * 1000 << " ms (synced batches of " << flags.batch
+    std::cout << "submitted " << commands << " commands for " << history->orgs.size() << " orgs in "
+              << seconds * 1000 << " ms (synced batches of " << flags.batch
               << "): " << commands - *rejected << " accepted, " << *rejected << " rejected\n";
     orgs = history->orgs;
   }
