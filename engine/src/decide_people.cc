@@ -64,6 +64,20 @@ Verdict Status(const Decider& d, const String* id, std::initializer_list<ES> all
   return std::nullopt;
 }
 
+// A hired or invited employee: a new id, live team and role if named, email
+// (required) and name sealed for the employee, a free seat, a unique email.
+template <typename Payload>
+Verdict NewEmployee(Decider& d, const Payload* p) {
+  LEDGER_CHECK(d.NewId(d.s_.employees, p->employee_id(), "employee"));
+  LEDGER_CHECK(OptionalTeam(d, p->team_id()));
+  LEDGER_CHECK(OptionalRole(d, p->role_id()));
+  LEDGER_CHECK(d.SealedFor(p->email(), "email", p->employee_id(), true));
+  LEDGER_CHECK(d.SealedFor(p->full_name(), "full_name", p->employee_id(), false));
+  LEDGER_CHECK(SeatAvailable(d));
+  LEDGER_CHECK(EmailUnique(d, p->email()));
+  return std::nullopt;
+}
+
 // Offboarding takes away everything the employee held, as events.
 void Offboard(Decider& d, const std::string& employee_id) {
   const State& s = d.s_;
@@ -129,31 +143,18 @@ Verdict Decider::People(bool* handled) {
       LEDGER_CHECK(LiveRole(e_.payload_as_RolePermissionsChanged()->role_id()));
       return std::nullopt;
     case fb::Payload::EmployeeHired: {
-      const auto* p = e_.payload_as_EmployeeHired();
-      LEDGER_CHECK(NewId(s.employees, p->employee_id(), "employee"));
-      LEDGER_CHECK(OptionalTeam(*this, p->team_id()));
-      LEDGER_CHECK(OptionalRole(*this, p->role_id()));
-      LEDGER_CHECK(SealedFor(p->email(), "email", p->employee_id(), true));
-      LEDGER_CHECK(SealedFor(p->full_name(), "full_name", p->employee_id(), false));
-      LEDGER_CHECK(SeatAvailable(*this));
-      LEDGER_CHECK(EmailUnique(*this, p->email()));
+      LEDGER_CHECK(NewEmployee(*this, e_.payload_as_EmployeeHired()));
       return std::nullopt;
     }
     case fb::Payload::EmployeeInvited: {
       const auto* p = e_.payload_as_EmployeeInvited();
-      LEDGER_CHECK(NewId(s.employees, p->employee_id(), "employee"));
       if (p->invitation_id() && p->invitation_id()->size()) {
         const state::InvitationT* invitation = nullptr;
         LEDGER_CHECK(Existing(s.invitations, p->invitation_id(), "invitation", &invitation));
         if (invitation->accepted)
           return Transition("invitation", p->invitation_id(), "was already accepted");
       }
-      LEDGER_CHECK(OptionalTeam(*this, p->team_id()));
-      LEDGER_CHECK(OptionalRole(*this, p->role_id()));
-      LEDGER_CHECK(SealedFor(p->email(), "email", p->employee_id(), true));
-      LEDGER_CHECK(SealedFor(p->full_name(), "full_name", p->employee_id(), false));
-      LEDGER_CHECK(SeatAvailable(*this));
-      LEDGER_CHECK(EmailUnique(*this, p->email()));
+      LEDGER_CHECK(NewEmployee(*this, p));
       return std::nullopt;
     }
     case fb::Payload::EmployeeJoined: {
