@@ -158,9 +158,10 @@ void Replay(Ledger& ledger, const Org& org) {
     std::snprintf(text, sizeof text, "%s%.2f", run ? ", " : "", rate);
     runs += text;
   }
-  std::printf("replay from RocksDB (read + verify + apply, 1 core): %llu events, best %.2f M events/s"
-              " (runs: %s)\n",
-              static_cast<unsigned long long>(org.events), best, runs.c_str());
+  std::printf(
+      "replay from RocksDB (read + verify + apply, 1 core): %llu events, best %.2f M events/s"
+      " (runs: %s)\n",
+      static_cast<unsigned long long>(org.events), best, runs.c_str());
 
   std::vector<StoredEvent> events;
   for (uint64_t next = 1; next <= org.events; next += 100'000) {

@@ -42,9 +42,9 @@ class Lookups {
 };
 
 struct Decision {
-  std::vector<std::string> derived;  // implied events, in append order
+  std::vector<std::string> derived;       // implied events, in append order
   std::vector<DirectoryEntry> directory;  // written in the append's batch
-  std::optional<Uuid> forget;  // subject whose data key to destroy once durable
+  std::optional<Uuid> forget;             // subject whose data key to destroy once durable
 };
 
 // REQUIRES: `event` passed the FlatBuffers verifier and names state.org.

@@ -195,9 +195,9 @@ void Ledger::Impl::DecideOne(const Command& command, int64_t now, CommandResult*
 std::vector<CommandResult> Ledger::Impl::Submit(std::span<const Command> commands) {
   std::vector<CommandResult> results(commands.size());
   if (commands.size() > limits::kCommandsMax) {
-    Status too_many = Status::LimitExceeded(std::to_string(commands.size()) +
-                                            " commands exceed the limit of " +
-                                            std::to_string(limits::kCommandsMax));
+    Status too_many =
+        Status::LimitExceeded(std::to_string(commands.size()) + " commands exceed the limit of " +
+                              std::to_string(limits::kCommandsMax));
     for (CommandResult& result : results) result.status = too_many;
     return results;
   }

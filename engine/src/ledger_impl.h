@@ -59,7 +59,7 @@ class Ledger::Impl final : public Lookups {
   std::unique_ptr<EventLog> log_;
   std::unique_ptr<SnapshotWorker> snapshots_;  // declared after log_: stops first
   std::unordered_map<Uuid, Hot, UuidHash> hot_;
-  std::list<Uuid> lru_;  // most recently used first
+  std::list<Uuid> lru_;   // most recently used first
   size_t hot_bytes_ = 0;  // sum of accounted_bytes
   // Subjects whose key destruction failed after their event was durable.
   std::vector<Uuid> unfinished_forgets_;

@@ -22,10 +22,10 @@ struct ActorRef {
 struct EnvelopeFields {
   Uuid org;
   ActorRef actor;
-  std::string event_id;        // empty: a random UUID
-  std::string correlation_id;  // empty: not set
-  std::string causation_id;    // empty: not set
-  int64_t occurred_at = 0;     // microseconds since the epoch; 0: not set
+  std::string event_id;         // empty: a random UUID
+  std::string correlation_id;   // empty: not set
+  std::string causation_id;     // empty: not set
+  int64_t occurred_at = 0;      // microseconds since the epoch; 0: not set
   std::string idempotency_key;  // empty: not set
 };
 

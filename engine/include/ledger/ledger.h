@@ -37,7 +37,7 @@ struct LedgerOptions {
 };
 
 struct EntityChange {
-  Position position;       // org_seq, global_seq, recorded_at
+  Position position;  // org_seq, global_seq, recorded_at
   fb::ActorKind actor_kind = fb::ActorKind::Unknown;
   std::string actor_id;    // who: employee, agent, service or "ledger" (derived)
   std::string event_type;  // "EmployeeHired"

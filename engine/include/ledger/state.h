@@ -36,7 +36,7 @@ struct State {
   ById<state::RoleT> roles;
   ById<state::EmployeeT> employees;
   ById<state::AgentTemplateT> agent_templates;
-  std::map<IdPair, state::TemplateToolT> template_tools;      // (template, tool)
+  std::map<IdPair, state::TemplateToolT> template_tools;       // (template, tool)
   std::map<IdPair, state::TemplatePolicyT> template_policies;  // (template, policy)
   ById<state::ToolT> tools;
   ById<state::PolicyT> policies;
