@@ -664,16 +664,17 @@ TEST(WireErrors, CodesAreNamedUniqueAndAboveTheLedgerCodes) {
     EXPECT_TRUE(names.insert(name).second) << name;
     EXPECT_EQ(ErrorCodeName(static_cast<uint16_t>(n)), name);
   }
-  EXPECT_EQ(count, static_cast<int>(WireCode::kInternal) - kWireCodeFirst + 1);
+  EXPECT_EQ(count, static_cast<int>(WireCode::kTooManyConnections) - kWireCodeFirst + 1);
   EXPECT_STREQ(ErrorCodeName(8), "rejected");
   EXPECT_STREQ(ErrorCodeName(3), "corruption");
   // Every code the status enum has stays below the wire range.
-  EXPECT_LT(static_cast<int>(Code::kRejected), kWireCodeFirst);
+  EXPECT_LT(static_cast<int>(Code::kInternal), kWireCodeFirst);
   for (WireCode framing :
        {WireCode::kBadMagic, WireCode::kUnsupportedFrameVersion, WireCode::kFrameTooLarge,
         WireCode::kChecksumMismatch, WireCode::kTruncatedFrame, WireCode::kNotAuthenticated}) {
     EXPECT_TRUE(ClosesConnection(framing)) << WireCodeName(framing);
   }
+  EXPECT_TRUE(ClosesConnection(WireCode::kTooManyConnections));
   EXPECT_FALSE(ClosesConnection(WireCode::kTooManyInFlight));
   EXPECT_FALSE(ClosesConnection(WireCode::kForbidden));
 }

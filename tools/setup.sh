@@ -23,7 +23,7 @@ packages=(
   librocksdb-dev libflatbuffers-dev flatbuffers-compiler
   libboost-dev libboost-system-dev libpqxx-dev libpq-dev libxxhash-dev libspdlog-dev
   libcli11-dev nlohmann-json3-dev libhowardhinnant-date-dev libsodium-dev libssl-dev
-  libgtest-dev libgmock-dev libbenchmark-dev python3
+  libgtest-dev libgmock-dev libbenchmark-dev prometheus-cpp-dev python3
 )
 missing=()
 for package in "${packages[@]}"; do

@@ -7,6 +7,8 @@
 #include <flatbuffers/minireflect.h>
 #include <xxhash.h>
 
+#include <cstring>
+
 #include "apply_util.h"
 #include "ledger/limits.h"
 
@@ -147,6 +149,40 @@ void Apply(State& s, const fb::Event& e, const Position& at) {
   ApplyOrg(s, e, at);
 }
 
+namespace {
+
+// Prints a payload like FlatBuffers' ToStringVisitor but leaves out sealed
+// values' nonce and ciphertext: a retry re-seals its personal fields with a
+// fresh nonce (or asks the ledger to seal them), so equal commands must hash
+// equal whatever their ciphertext. "nonce" and "ciphertext" are field names
+// only Sealed has (envelope.fbs).
+class ContentVisitor : public flatbuffers::ToStringVisitor {
+ public:
+  ContentVisitor() : ToStringVisitor(" ", true, "", false) {}
+  void Field(size_t field_idx, size_t set_idx, flatbuffers::ElementaryType type, bool is_vector,
+             const flatbuffers::TypeTable* type_table, const char* name,
+             const uint8_t* val) override {
+    Cut();
+    if (val && (std::strcmp(name, "nonce") == 0 || std::strcmp(name, "ciphertext") == 0)) {
+      cut_from_ = s.size();
+    }
+    ToStringVisitor::Field(field_idx, set_idx, type, is_vector, type_table, name, val);
+  }
+  void EndSequence() override {
+    Cut();
+    ToStringVisitor::EndSequence();
+  }
+
+ private:
+  void Cut() {
+    if (cut_from_ != std::string::npos) s.resize(cut_from_);
+    cut_from_ = std::string::npos;
+  }
+  size_t cut_from_ = std::string::npos;
+};
+
+}  // namespace
+
 uint64_t ContentHash(const fb::Event& e) {
   // The payload printed by FlatBuffers' mini-reflection: canonical for equal
   // field values whatever builder produced the bytes.
@@ -158,7 +194,7 @@ uint64_t ContentHash(const fb::Event& e) {
     const flatbuffers::TypeTable* union_table = fb::PayloadTypeTable();
     const flatbuffers::TypeCode& code = union_table->type_codes[static_cast<size_t>(type)];
     const flatbuffers::TypeTable* table = union_table->type_refs[code.sequence_ref]();
-    flatbuffers::ToStringVisitor visitor(" ", true, "", false);
+    ContentVisitor visitor;
     flatbuffers::IterateObject(static_cast<const uint8_t*>(e.payload()), table, &visitor);
     text += visitor.s;
   }

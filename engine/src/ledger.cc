@@ -8,6 +8,7 @@
 #include "ledger/event_builder.h"
 #include "ledger_impl.h"
 #include "record.h"
+#include "seal_requests.h"
 
 namespace ledger {
 namespace {
@@ -15,6 +16,17 @@ namespace {
 int64_t SystemMicros() {
   return std::chrono::duration_cast<std::chrono::microseconds>(
              std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// A chunk is committed early when fewer than this many events of room are
+// left in the batch limit: more than any one command implies but a very
+// large offboarding cascade.
+constexpr size_t kChunkHeadroomEvents = 1024;
+
+int64_t NanosSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() -
+                                                              start)
       .count();
 }
 
@@ -27,6 +39,13 @@ CommandResult Rejected(Rule rule, const std::string& message) {
 
 }  // namespace
 
+Result<Uuid> CommandOrg(const Command& command) {
+  Uuid org;
+  Status valid = record::CheckEvent(command.event, &org);
+  if (!valid.ok()) return valid;
+  return org;
+}
+
 Result<std::unique_ptr<Ledger>> Ledger::Open(const LedgerOptions& options) {
   Result<std::unique_ptr<EventLog>> log = EventLog::Open(options.log);
   if (!log.ok()) return log.status();
@@ -38,8 +57,8 @@ Result<std::unique_ptr<Ledger>> Ledger::Open(const LedgerOptions& options) {
 Ledger::Ledger(std::unique_ptr<Impl> impl, EventLog* log) : impl_(std::move(impl)), log_(log) {}
 Ledger::~Ledger() = default;
 
-std::vector<CommandResult> Ledger::Submit(std::span<const Command> commands) {
-  return impl_->Submit(commands);
+std::vector<CommandResult> Ledger::Submit(std::span<const Command> commands, SubmitTiming* timing) {
+  return impl_->Submit(commands, timing);
 }
 
 LedgerStats Ledger::stats() const { return impl_->stats(); }
@@ -142,7 +161,20 @@ void Ledger::Impl::DecideOne(const Command& command, int64_t now, CommandResult*
     return;
   }
   State& state = (*loaded)->state;
-  const fb::Event& event = *flatbuffers::GetRoot<fb::Event>(command.event.data());
+  // Personal fields the client asked us to seal are sealed before anything
+  // else looks at the event: only ciphertext is decided, hashed and stored.
+  std::string_view bytes = command.event;
+  if (HasSealRequests(*fb::GetEvent(bytes.data()))) {
+    std::string& sealed = owned_.emplace_back(command.event);
+    if (Status status = FulfilSealRequests(&sealed, log_->subject_keys()); !status.ok()) {
+      *result = Rejected(status.code() == Code::kFailedPrecondition ? Rule::kSubjectForgotten
+                                                                    : Rule::kInvalidValue,
+                         status.message());
+      return;
+    }
+    bytes = sealed;
+  }
+  const fb::Event& event = *flatbuffers::GetRoot<fb::Event>(bytes.data());
   // A retried command returns its first result (see Envelope.idempotency_key).
   if (const flatbuffers::String* key = event.envelope()->idempotency_key(); key && key->size()) {
     auto seen = state.idempotency.find(key->str());
@@ -180,7 +212,7 @@ void Ledger::Impl::DecideOne(const Command& command, int64_t now, CommandResult*
     result->positions.push_back(at);
     events_.push_back(bytes);
   };
-  apply(command.event);
+  apply(bytes);
   for (std::string& derived : decision.derived) apply(owned_.emplace_back(std::move(derived)));
   result->first_seq = result->positions.front().org_seq;
   result->event_count = static_cast<uint32_t>(result->positions.size());
@@ -192,7 +224,17 @@ void Ledger::Impl::DecideOne(const Command& command, int64_t now, CommandResult*
   touched_.push_back(org);
 }
 
-std::vector<CommandResult> Ledger::Impl::Submit(std::span<const Command> commands) {
+void Ledger::Impl::ResetPending() {
+  events_.clear();
+  owned_.clear();
+  directory_.clear();
+  pending_directory_.clear();
+  forget_.clear();
+  touched_.clear();
+}
+
+std::vector<CommandResult> Ledger::Impl::Submit(std::span<const Command> commands,
+                                                SubmitTiming* timing) {
   std::vector<CommandResult> results(commands.size());
   if (commands.size() > limits::kCommandsMax) {
     Status too_many =
@@ -201,17 +243,42 @@ std::vector<CommandResult> Ledger::Impl::Submit(std::span<const Command> command
     for (CommandResult& result : results) result.status = too_many;
     return results;
   }
-  events_.clear();
-  owned_.clear();
-  directory_.clear();
-  pending_directory_.clear();
-  forget_.clear();
-  touched_.clear();
+  SubmitTiming unused;
+  if (timing == nullptr) timing = &unused;
+  ResetPending();
+  const size_t headroom = std::min(kChunkHeadroomEvents, options_.batch_events_max / 2);
+  size_t chunk_begin = 0;
   int64_t now = options_.log.clock ? options_.log.clock() : SystemMicros();
-  for (size_t i = 0; i < commands.size(); ++i) DecideOne(commands[i], now, &results[i]);
+  auto started = std::chrono::steady_clock::now();
+  for (size_t i = 0; i < commands.size(); ++i) {
+    // Room for the largest plausible command (an offboarding cascade).
+    if (i > chunk_begin && events_.size() + headroom > options_.batch_events_max) {
+      std::span<CommandResult> chunk(results.data() + chunk_begin, i - chunk_begin);
+      timing->decide_nanos += NanosSince(started);
+      if (Status failed = CommitPending(chunk, now, timing); !failed.ok()) {
+        for (size_t j = i; j < results.size(); ++j) results[j].status = failed;
+        return results;
+      }
+      ResetPending();
+      chunk_begin = i;
+      now = options_.log.clock ? options_.log.clock() : SystemMicros();
+      started = std::chrono::steady_clock::now();
+    }
+    DecideOne(commands[i], now, &results[i]);
+  }
+  timing->decide_nanos += NanosSince(started);
+  // A failure is already in the results of the commands it concerns.
+  (void)CommitPending(std::span(results).subspan(chunk_begin), now, timing);
+  return results;
+}
 
+Status Ledger::Impl::CommitPending(std::span<CommandResult> results, int64_t now,
+                                   SubmitTiming* timing) {
   auto accepted = [](const CommandResult& r) { return r.status.ok() && !r.replayed; };
+  auto started = std::chrono::steady_clock::now();
   Result<std::vector<Position>> appended = log_->Append(events_, {directory_, now});
+  timing->append_nanos += NanosSince(started);
+  ++timing->appends;
   bool positions_match = appended.ok();
   if (appended.ok()) {
     size_t next = 0;
@@ -238,7 +305,7 @@ std::vector<CommandResult> Ledger::Impl::Submit(std::span<const Command> command
         result.event_count = 0;
       }
     }
-    return results;
+    return failed;
   }
   // Destroy keys only once the SubjectForgotten event is durable. A failure
   // is retried on the next Submit (and on the org's next load).
@@ -254,7 +321,7 @@ std::vector<CommandResult> Ledger::Impl::Submit(std::span<const Command> command
   std::lock_guard lock(stats_mutex_);
   stats_.hot_orgs = hot_.size();
   stats_.hot_bytes = hot_bytes_;
-  return results;
+  return Status::Ok();
 }
 
 LedgerStats Ledger::Impl::stats() const {

@@ -30,7 +30,7 @@ class Ledger::Impl final : public Lookups {
     if (snapshots_) snapshots_->Drain();
   }
 
-  std::vector<CommandResult> Submit(std::span<const Command> commands);
+  std::vector<CommandResult> Submit(std::span<const Command> commands, SubmitTiming* timing);
   Result<State> CurrentState(const Uuid& org);
   LedgerStats stats() const;
   EventLog& log() { return *log_; }
@@ -54,6 +54,12 @@ class Ledger::Impl final : public Lookups {
   // Decides one command and applies its events to the hot state; appends
   // their bytes to `events` (views into `owned` or the command).
   void DecideOne(const Command& command, int64_t now, CommandResult* result);
+  // Clears one chunk's work in progress.
+  void ResetPending();
+  // Appends the pending events of `results` (one chunk) in one synced write
+  // and fills in their global positions; on failure evicts the orgs touched,
+  // fails those results and returns the error.
+  Status CommitPending(std::span<CommandResult> results, int64_t now, SubmitTiming* timing);
 
   LedgerOptions options_;
   std::unique_ptr<EventLog> log_;

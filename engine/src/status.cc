@@ -24,6 +24,12 @@ const char* CodeName(Code code) {
       return "failed precondition";
     case Code::kRejected:
       return "rejected";
+    case Code::kUnavailable:
+      return "unavailable";
+    case Code::kPermissionDenied:
+      return "permission denied";
+    case Code::kInternal:
+      return "internal";
   }
   return "unknown";
 }
@@ -35,34 +41,62 @@ std::string Status::ToString() const {
 
 const char* RuleName(Rule rule) {
   switch (rule) {
-    case Rule::kNone: return "none";
-    case Rule::kMalformed: return "malformed";
-    case Rule::kUnknownEventType: return "unknown_event_type";
-    case Rule::kEngineEmitted: return "engine_emitted";
-    case Rule::kNoSuchOrg: return "no_such_org";
-    case Rule::kOrgExists: return "org_exists";
-    case Rule::kOrgDeleted: return "org_deleted";
-    case Rule::kUnknownReference: return "unknown_reference";
-    case Rule::kNotLive: return "not_live";
-    case Rule::kDuplicateId: return "duplicate_id";
-    case Rule::kNotUnique: return "not_unique";
-    case Rule::kEmployeeNotActive: return "employee_not_active";
-    case Rule::kEmployeeLimit: return "employee_limit";
-    case Rule::kAgentLimit: return "agent_limit";
-    case Rule::kTemplateNotUsable: return "template_not_usable";
-    case Rule::kMcpServerNotApproved: return "mcp_server_not_approved";
-    case Rule::kNotApprover: return "not_approver";
-    case Rule::kSelfApproval: return "self_approval";
-    case Rule::kRequestNotPending: return "request_not_pending";
-    case Rule::kAlreadyVoted: return "already_voted";
-    case Rule::kNegativeAmount: return "negative_amount";
-    case Rule::kOverflow: return "overflow";
-    case Rule::kDependencyCycle: return "dependency_cycle";
-    case Rule::kInvalidTransition: return "invalid_transition";
-    case Rule::kInvalidValue: return "invalid_value";
-    case Rule::kSubjectForgotten: return "subject_forgotten";
-    case Rule::kVersionConflict: return "version_conflict";
-    case Rule::kIdempotencyMismatch: return "idempotency_mismatch";
+    case Rule::kNone:
+      return "none";
+    case Rule::kMalformed:
+      return "malformed";
+    case Rule::kUnknownEventType:
+      return "unknown_event_type";
+    case Rule::kEngineEmitted:
+      return "engine_emitted";
+    case Rule::kNoSuchOrg:
+      return "no_such_org";
+    case Rule::kOrgExists:
+      return "org_exists";
+    case Rule::kOrgDeleted:
+      return "org_deleted";
+    case Rule::kUnknownReference:
+      return "unknown_reference";
+    case Rule::kNotLive:
+      return "not_live";
+    case Rule::kDuplicateId:
+      return "duplicate_id";
+    case Rule::kNotUnique:
+      return "not_unique";
+    case Rule::kEmployeeNotActive:
+      return "employee_not_active";
+    case Rule::kEmployeeLimit:
+      return "employee_limit";
+    case Rule::kAgentLimit:
+      return "agent_limit";
+    case Rule::kTemplateNotUsable:
+      return "template_not_usable";
+    case Rule::kMcpServerNotApproved:
+      return "mcp_server_not_approved";
+    case Rule::kNotApprover:
+      return "not_approver";
+    case Rule::kSelfApproval:
+      return "self_approval";
+    case Rule::kRequestNotPending:
+      return "request_not_pending";
+    case Rule::kAlreadyVoted:
+      return "already_voted";
+    case Rule::kNegativeAmount:
+      return "negative_amount";
+    case Rule::kOverflow:
+      return "overflow";
+    case Rule::kDependencyCycle:
+      return "dependency_cycle";
+    case Rule::kInvalidTransition:
+      return "invalid_transition";
+    case Rule::kInvalidValue:
+      return "invalid_value";
+    case Rule::kSubjectForgotten:
+      return "subject_forgotten";
+    case Rule::kVersionConflict:
+      return "version_conflict";
+    case Rule::kIdempotencyMismatch:
+      return "idempotency_mismatch";
   }
   return "unknown";
 }

@@ -11,5 +11,7 @@ namespace ledger::cli {
 void AddDemoCommand(CLI::App& app);
 void AddHeadCommand(CLI::App& app);
 void AddVerifyCommand(CLI::App& app);
+void AddAppendCommand(CLI::App& app);
+void AddTokenCommand(CLI::App& app);
 
 }  // namespace ledger::cli

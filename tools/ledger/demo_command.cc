@@ -9,6 +9,7 @@
 #include <iostream>
 
 #include "commands.h"
+#include "demo_remote.h"
 #include "ledger/event_builder.h"
 #include "ledger/tools/history_generator.h"
 
@@ -17,9 +18,11 @@ namespace {
 
 struct DemoFlags {
   DbFlags db;
+  RemoteDemoFlags remote;  // --connect: append over the socket instead
   tools::HistoryOptions history;
   size_t batch = 1000;
   bool fresh = false;
+  bool inspect = false;  // skip generating: show what the log holds
 };
 
 // Submits every event as a command; returns how many were rejected.
@@ -137,36 +140,53 @@ Status ShowForgetting(Ledger& ledger, const Uuid& org) {
   return Status::Ok();
 }
 
-int RunDemo(const DemoFlags& flags) {
+// Generates the history and submits it to the embedded ledger.
+Result<std::vector<Uuid>> GenerateAndSubmit(const DemoFlags& flags) {
+  std::unique_ptr<Ledger> ledger = OpenLedger(flags.db, /*create=*/true);
+  if (!ledger) return Status::FailedPrecondition("cannot open " + flags.db.db);
+  Result<tools::GeneratedHistory> history =
+      GenerateHistory(flags.history, ledger->log().subject_keys());
+  if (!history.ok()) return history.status();
+  auto start = std::chrono::steady_clock::now();
+  Result<size_t> rejected = SubmitAll(*ledger, history->events, flags.batch);
+  if (!rejected.ok()) return rejected.status();
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  size_t commands = history->events.size();
+  std::cout << "submitted " << commands << " commands for " << history->orgs.size() << " orgs in "
+            << seconds * 1000 << " ms (synced batches of " << flags.batch
+            << "): " << commands - *rejected << " accepted, " << *rejected << " rejected\n";
+  return history->orgs;
+}
+
+int RunDemo(DemoFlags& flags) {
+  if (!flags.remote.connect.empty()) {
+    flags.remote.history = flags.history;
+    flags.remote.batch = flags.batch;
+    return RunRemoteDemo(flags.remote);
+  }
+  if (flags.db.db.empty()) return Fail("--db or --connect is required");
   if (flags.fresh) {
     std::filesystem::remove_all(flags.db.db);
     std::filesystem::remove(flags.db.master_key.empty() ? flags.db.db + ".master-key"
                                                         : flags.db.master_key);
   }
   std::vector<Uuid> orgs;
-  size_t commands = 0;
-  {
-    std::unique_ptr<Ledger> ledger = OpenLedger(flags.db, /*create=*/true);
-    if (!ledger) return 1;
-    Result<tools::GeneratedHistory> history =
-        GenerateHistory(flags.history, ledger->log().subject_keys());
-    if (!history.ok()) return Fail(history.status());
-    auto start = std::chrono::steady_clock::now();
-    Result<size_t> rejected = SubmitAll(*ledger, history->events, flags.batch);
-    if (!rejected.ok()) return Fail(rejected.status());
-    double seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    commands = history->events.size();
-    std::cout << "submitted " << commands << " commands for " << history->orgs.size() << " orgs in "
-              << seconds * 1000 << " ms (synced batches of " << flags.batch
-              << "): " << commands - *rejected << " accepted, " << *rejected << " rejected\n";
-    orgs = history->orgs;
+  if (!flags.inspect) {
+    Result<std::vector<Uuid>> submitted = GenerateAndSubmit(flags);
+    if (!submitted.ok()) return Fail(submitted.status());
+    orgs = *submitted;
   }
   std::unique_ptr<Ledger> ledger = OpenLedger(flags.db, /*create=*/false);  // reopened from disk
   if (!ledger) return 1;
   EventLog& log = ledger->log();
   std::cout << "reopened " << flags.db.db << ": " << log.LastGlobalSeq()
             << " events in all (commands plus the events the engine derived)\n";
+  if (flags.inspect) {
+    Result<std::vector<Uuid>> stored = log.Orgs();
+    if (!stored.ok()) return Fail(stored.status());
+    orgs = *stored;
+  }
+  if (orgs.empty()) return Fail("the log holds no orgs");
   int failures = 0;
   for (const Uuid& org : orgs) {
     Result<TreeHead> head = log.Head(org);
@@ -203,8 +223,19 @@ void AddDemoCommand(CLI::App& app) {
   CLI::App* command = app.add_subcommand(
       "demo",
       "Submit a generated multi-org history as commands, reopen, verify each org, show state, "
-      "refusals and forgetting");
-  AddDbFlags(command, &flags->db);
+      "refusals and forgetting. With --connect, append the history to a running ledgerd "
+      "instead; with --inspect, only show what the log at --db holds");
+  command->add_option("--db", flags->db.db, "RocksDB directory of the log (embedded mode)");
+  command->add_option("--master-key", flags->db.master_key,
+                      "master key file; default: <db>.master-key");
+  auto* connect =
+      command->add_option("--connect", flags->remote.connect, "ledgerd HOST:PORT to append to");
+  command->add_option("--token", flags->remote.token, "token for --connect (default $LEDGER_TOKEN)")
+      ->envname("LEDGER_TOKEN");
+  command
+      ->add_flag("--inspect", flags->inspect,
+                 "do not generate: reopen, verify and show what --db holds")
+      ->excludes(connect);
   command->add_option("--orgs", flags->history.orgs, "organizations to generate")
       ->check(CLI::Range(1, 100000))
       ->capture_default_str();

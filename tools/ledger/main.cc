@@ -9,6 +9,8 @@ int main(int argc, char** argv) {
   ledger::cli::AddDemoCommand(app);
   ledger::cli::AddHeadCommand(app);
   ledger::cli::AddVerifyCommand(app);
+  ledger::cli::AddAppendCommand(app);
+  ledger::cli::AddTokenCommand(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::Error& e) {

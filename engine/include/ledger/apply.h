@@ -17,7 +17,9 @@ namespace ledger {
 void Apply(State& state, const fb::Event& event, const Position& position);
 
 // XXH3-64 of the event's type and payload: what "same content" means for
-// idempotency keys. Independent of envelope fields such as event_id.
+// idempotency keys. Independent of envelope fields such as event_id, and of
+// sealed values' nonce and ciphertext (a retry re-seals them): personal
+// fields count by their subject only.
 uint64_t ContentHash(const fb::Event& event);
 
 }  // namespace ledger

@@ -46,4 +46,9 @@ struct CommandResult {
   std::vector<Position> positions;  // empty when replayed
 };
 
+// The org a command's event names, after exactly the checks Submit makes
+// before deciding it; an error here is the command's `malformed` rejection.
+// Servers use it to check a token's org before submitting.
+Result<Uuid> CommandOrg(const Command& command);
+
 }  // namespace ledger

@@ -34,6 +34,9 @@ struct LedgerOptions {
   // Upper bound on the estimated bytes of org states kept hot; the least
   // recently used orgs are evicted past it and reload from snapshot + tail.
   size_t state_cache_bytes = limits::kWriteModelBytesDefault;
+  // Events in one synced write; a Submit with more commits in chunks. Tests
+  // lower it; above limits::kBatchEventsMax the log refuses the write.
+  size_t batch_events_max = limits::kBatchEventsMax;
 };
 
 struct EntityChange {
@@ -42,6 +45,13 @@ struct EntityChange {
   std::string actor_id;    // who: employee, agent, service or "ledger" (derived)
   std::string event_type;  // "EmployeeHired"
   std::string event;       // the event's bytes (ledger.fb.Event)
+};
+
+// Where one Submit spent its time, for the server's metrics.
+struct SubmitTiming {
+  int64_t decide_nanos = 0;  // validating and applying commands
+  int64_t append_nanos = 0;  // writing and fsyncing (the log's Append)
+  uint32_t appends = 0;      // synced writes (more than one for a very large Submit)
 };
 
 struct LedgerStats {
@@ -58,10 +68,16 @@ class Ledger {
   ~Ledger();
 
   // Decides each command in order, each seeing the effects of those before
-  // it, then appends all accepted commands' events in one batch. Returns one
-  // result per command. If the append fails, nothing is appended and every
-  // accepted command's result carries the error.
-  std::vector<CommandResult> Submit(std::span<const Command> commands);
+  // it, then appends all accepted commands' events in one synced batch.
+  // Returns one result per command. If the append fails, nothing is appended
+  // and every accepted command's result carries the error.
+  //
+  // A Submit whose events would exceed the log's batch limit is committed in
+  // consecutive chunks, each one atomic batch; a chunk is decided only after
+  // the one before it is durable, and after a failed chunk the remaining
+  // commands fail with the same error without being decided.
+  std::vector<CommandResult> Submit(std::span<const Command> commands,
+                                    SubmitTiming* timing = nullptr);
 
   // A copy of the write model's current state of the org (loaded if cold).
   // REQUIRES: the Submit thread. For tests and tools that compare models.

@@ -10,9 +10,11 @@ namespace ledger::limits {
 // leaves room for large JSON documents while bounding per-event memory.
 inline constexpr size_t kEventBytesMax = 1 << 20;
 
-// Events in one Append call: bounds a group's WriteBatch (about 300 MB at the
-// largest events, about 3 MB typical) and the latency of everyone in it.
-inline constexpr size_t kBatchEventsMax = 10'000;
+// Events in one Append call: bounds a group's WriteBatch (about 20 MB at
+// typical event sizes) and the latency of everyone in it. Room for a full
+// Submit (kCommandsMax) with derived events; a larger Submit commits in
+// chunks.
+inline constexpr size_t kBatchEventsMax = 65'536;
 
 // Events returned by one read call, so a reader cannot ask for the whole log
 // at once; callers page with the next position.

@@ -19,6 +19,12 @@ enum class Code : int {
   kLimitExceeded = 6,
   kFailedPrecondition = 7,
   kRejected = 8,  // a command broke a rule (rules.h); nothing was appended
+  // Client side (ledger::client): the server could not be reached, or the
+  // connection dropped with the request in flight (it may or may not have
+  // been applied: retry with the same idempotency key).
+  kUnavailable = 9,
+  kPermissionDenied = 10,  // the token is unknown or may not touch that org
+  kInternal = 11,          // a bug on the other side; the message says what
 };
 
 const char* CodeName(Code code);
@@ -38,6 +44,9 @@ class [[nodiscard]] Status {
   }
 
   static Status Rejected(std::string m) { return {Code::kRejected, std::move(m)}; }
+  static Status Unavailable(std::string m) { return {Code::kUnavailable, std::move(m)}; }
+  static Status PermissionDenied(std::string m) { return {Code::kPermissionDenied, std::move(m)}; }
+  static Status Internal(std::string m) { return {Code::kInternal, std::move(m)}; }
 
   bool ok() const { return code_ == Code::kOk; }
   Code code() const { return code_; }

@@ -48,4 +48,19 @@ class SubjectKeys {
   virtual bool IsForgotten(const Uuid& subject) = 0;
 };
 
+// The SubjectKeys of a service that appends over the wire and holds no data
+// keys: Seal returns a seal request (nonce of 24 zero bytes, ciphertext =
+// plaintext + 16 zero bytes), which the ledger seals in place under the
+// subject's key before it decides the command (schemas/PROTOCOL.md,
+// "Personal fields"). The plaintext travels to the ledger once, over the
+// connection, and is never stored. Open fails (kFailedPrecondition): a
+// client cannot read sealed values; Forget is a command, not a key call.
+class SealRequestKeys : public SubjectKeys {
+ public:
+  Result<SealedValue> Seal(const Uuid& subject, std::string_view plaintext) override;
+  Result<std::optional<std::string>> Open(const fb::Sealed& sealed) override;
+  Status Forget(const Uuid& subject) override;
+  bool IsForgotten(const Uuid& subject) override;
+};
+
 }  // namespace ledger

@@ -40,6 +40,8 @@ const char* WireCodeName(WireCode code) {
       return "unhealthy";
     case WireCode::kInternal:
       return "internal";
+    case WireCode::kTooManyConnections:
+      return "too_many_connections";
   }
   return "unknown";
 }
@@ -67,6 +69,7 @@ bool ClosesConnection(WireCode code) {
     case WireCode::kAuthenticationFailed:
     case WireCode::kUnsupportedProtocolVersion:
     case WireCode::kShuttingDown:
+    case WireCode::kTooManyConnections:
       return true;
     // A newer client may try a type this server does not know; the request
     // fails alone, so clients can probe for features.

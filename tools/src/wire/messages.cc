@@ -273,6 +273,12 @@ std::optional<Status> StatusFromWire(uint16_t code, std::string_view message) {
       return Status::FailedPrecondition(std::move(text));
     case Code::kRejected:
       return Status::Rejected(std::move(text));
+    case Code::kUnavailable:
+      return Status::Unavailable(std::move(text));
+    case Code::kPermissionDenied:
+      return Status::PermissionDenied(std::move(text));
+    case Code::kInternal:
+      return Status::Internal(std::move(text));
   }
   return std::nullopt;
 }

@@ -37,10 +37,11 @@ enum class WireCode : uint16_t {
   kForbidden = 112,                   // the token may not touch that org (or feed)
 
   // Flow control and server state.
-  kTooManyInFlight = 113,  // more requests in flight than HelloOk.max_in_flight
-  kShuttingDown = 114,     // the server is stopping; retry elsewhere or later
-  kUnhealthy = 115,        // the server cannot serve this now (e.g. its log failed)
-  kInternal = 116,         // a server bug; the message says what
+  kTooManyInFlight = 113,     // more requests in flight than HelloOk.max_in_flight
+  kShuttingDown = 114,        // the server is stopping; retry elsewhere or later
+  kUnhealthy = 115,           // the server cannot serve this now (e.g. its log failed)
+  kInternal = 116,            // a server bug; the message says what
+  kTooManyConnections = 117,  // the server is at its connection limit
 };
 
 // "checksum_mismatch" for kChecksumMismatch; "unknown" for numbers not listed.

@@ -1,0 +1,335 @@
+// ledger-bench: durable ingestion load against ledgerd over loopback TCP (or
+// against the engine in-process, for the same batches), printing events/s,
+// MB/s and acknowledgement latency percentiles.
+#include <CLI/CLI.hpp>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <mutex>
+#include <thread>
+
+#include "bench_workload.h"
+#include "ledger/client/client.h"
+#include "ledger/ledger.h"
+
+namespace ledger::bench {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct Flags {
+  std::string connect;
+  std::string token;
+  std::string db;  // in-process mode
+  int connections = 4;
+  int in_flight = 8;
+  size_t batch = 100;
+  size_t event_bytes = 256;
+  int orgs = 0;  // 0: one per connection
+  double duration = 10;
+  double warmup = 1;
+  uint64_t count = 0;  // events; 0: run for --duration
+  bool json = false;
+};
+
+struct Report {
+  std::string mode;
+  uint64_t events = 0, requests = 0, rejected = 0, errors = 0;
+  uint64_t bytes = 0;
+  double seconds = 0;
+  Percentiles latency;
+  std::string first_error;
+};
+
+double Millis(Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
+
+size_t BytesOf(const std::vector<Command>& commands) {
+  size_t bytes = 0;
+  for (const Command& command : commands) bytes += command.event.size();
+  return bytes;
+}
+
+// The measurement: requests completing in [start, end) count; the rest is
+// warm-up and drain.
+struct Window {
+  Clock::time_point start, end;
+  bool Contains(Clock::time_point t) const { return t >= start && t < end; }
+};
+
+// One connection's load: keeps `in_flight` Appends outstanding, each a batch
+// from a pool built before the run (so the client spends its CPU on the
+// protocol, not on building events).
+class Driver {
+ public:
+  Driver(client::Client* client, std::vector<std::vector<Command>> pool, int in_flight)
+      : client_(client), pool_(std::move(pool)), in_flight_(in_flight), bytes_(BytesOf(pool_[0])) {}
+
+  void Start(const Window* window, std::atomic<uint64_t>* budget) {
+    window_ = window;
+    budget_ = budget;
+    for (int i = 0; i < in_flight_; ++i) Issue();
+  }
+  void Stop() { stopping_ = true; }
+  void WaitIdle() {
+    std::unique_lock lock(mutex_);
+    idle_.wait(lock, [&] { return outstanding_ == 0; });
+  }
+  void AddTo(Report* report) const {
+    report->events += events_;
+    report->requests += requests_;
+    report->rejected += rejected_;
+    report->errors += errors_;
+    report->bytes += requests_ * bytes_;
+    if (report->first_error.empty()) report->first_error = first_error_;
+  }
+  const std::vector<double>& latencies() const { return latencies_; }
+
+ private:
+  void Issue() {
+    size_t size = pool_[0].size();
+    if (stopping_ || (budget_ && budget_->fetch_sub(size) < size)) return;
+    {
+      std::lock_guard lock(mutex_);
+      ++outstanding_;
+    }
+    Clock::time_point sent = Clock::now();
+    client_->AppendAsync(
+        pool_[next_++ % pool_.size()],
+        [this, sent](Result<std::vector<CommandResult>> results) { Done(sent, results); });
+  }
+
+  // Client thread.
+  void Done(Clock::time_point sent, const Result<std::vector<CommandResult>>& results) {
+    Clock::time_point now = Clock::now();
+    if (window_->Contains(now)) {
+      latencies_.push_back(Millis(now - sent));
+      ++requests_;
+      if (!results.ok()) {
+        ++errors_;
+        if (first_error_.empty()) first_error_ = results.status().ToString();
+      } else {
+        for (const CommandResult& result : *results) {
+          if (result.status.ok()) {
+            events_ += result.event_count;
+          } else {
+            ++rejected_;
+            if (first_error_.empty()) first_error_ = result.status.ToString();
+          }
+        }
+      }
+    }
+    Issue();
+    std::lock_guard lock(mutex_);
+    if (--outstanding_ == 0) idle_.notify_all();
+  }
+
+  client::Client* client_;
+  std::vector<std::vector<Command>> pool_;
+  int in_flight_;
+  size_t bytes_;
+  size_t next_ = 0;
+  const Window* window_ = nullptr;
+  std::atomic<uint64_t>* budget_ = nullptr;
+  std::atomic<bool> stopping_{false};
+  std::mutex mutex_;
+  std::condition_variable idle_;
+  int outstanding_ = 0;
+  uint64_t events_ = 0, requests_ = 0, rejected_ = 0, errors_ = 0;
+  std::string first_error_;
+  std::vector<double> latencies_;
+};
+
+constexpr size_t kPoolBatches = 16;
+
+std::vector<std::vector<Command>> Pool(const Workload& workload, size_t org_index, size_t batch) {
+  std::vector<std::vector<Command>> pool;
+  for (size_t i = 0; i < kPoolBatches; ++i) pool.push_back(workload.Batch(org_index, batch));
+  return pool;
+}
+
+Window MakeWindow(const Flags& flags) {
+  Window window;
+  window.start = Clock::now() + std::chrono::duration_cast<Clock::duration>(
+                                    std::chrono::duration<double>(flags.count ? 0 : flags.warmup));
+  window.end = flags.count ? Clock::time_point::max()
+                           : window.start + std::chrono::duration_cast<Clock::duration>(
+                                                std::chrono::duration<double>(flags.duration));
+  return window;
+}
+
+Result<Report> RunOverSocket(const Flags& flags) {
+  client::ClientOptions options;
+  LEDGER_RETURN_IF_ERROR(client::ParseAddress(flags.connect, &options));
+  options.token = flags.token;
+  options.client_name = "ledger-bench";
+  std::vector<std::unique_ptr<client::Client>> clients;
+  for (int i = 0; i < flags.connections; ++i) {
+    Result<std::unique_ptr<client::Client>> connected = client::Client::Connect(options);
+    if (!connected.ok()) return connected.status();
+    clients.push_back(std::move(connected).value());
+  }
+  std::vector<Uuid> orgs;
+  if (std::optional<Uuid> own = clients[0]->session().org) {
+    orgs.push_back(*own);  // an org token: all load goes to its org
+  } else {
+    int count = flags.orgs > 0 ? flags.orgs : flags.connections;
+    for (int i = 0; i < count; ++i) orgs.push_back(Uuid::Random());
+  }
+  Workload workload(orgs, {.event_bytes = flags.event_bytes});
+  // An org that exists already (a rerun) rejects its creation: fine.
+  Result<std::vector<CommandResult>> setup = clients[0]->Append(workload.Setup());
+  if (!setup.ok()) return setup.status();
+
+  std::vector<std::unique_ptr<Driver>> drivers;
+  for (int i = 0; i < flags.connections; ++i) {
+    drivers.push_back(std::make_unique<Driver>(clients[i].get(), Pool(workload, i, flags.batch),
+                                               flags.in_flight));
+  }
+  std::atomic<uint64_t> budget{flags.count};
+  Window window = MakeWindow(flags);
+  Clock::time_point began = Clock::now();
+  for (auto& driver : drivers) driver->Start(&window, flags.count ? &budget : nullptr);
+  if (!flags.count) std::this_thread::sleep_until(window.end);
+  for (auto& driver : drivers) driver->Stop();
+  for (auto& driver : drivers) driver->WaitIdle();
+  Report report;
+  report.mode = "ledgerd";
+  report.seconds =
+      flags.count ? std::chrono::duration<double>(Clock::now() - began).count() : flags.duration;
+  std::vector<double> latencies;
+  for (auto& driver : drivers) {
+    driver->AddTo(&report);
+    latencies.insert(latencies.end(), driver->latencies().begin(), driver->latencies().end());
+  }
+  report.latency = PercentilesOf(std::move(latencies));
+  return report;
+}
+
+// The engine alone: the same batches through Ledger::Submit, one at a time.
+Result<Report> RunInProcess(const Flags& flags) {
+  LedgerOptions options;
+  options.log.path = flags.db;
+  options.log.master_key_path = flags.db + ".master-key";
+  Result<std::unique_ptr<Ledger>> ledger = Ledger::Open(options);
+  if (!ledger.ok()) return ledger.status();
+  std::vector<Uuid> orgs;
+  for (int i = 0; i < (flags.orgs > 0 ? flags.orgs : flags.connections); ++i) {
+    orgs.push_back(Uuid::Random());
+  }
+  Workload workload(orgs, {.event_bytes = flags.event_bytes});
+  (void)(*ledger)->Submit(workload.Setup());
+  std::vector<std::vector<std::vector<Command>>> pools;
+  for (size_t i = 0; i < orgs.size(); ++i) pools.push_back(Pool(workload, i, flags.batch));
+  Report report;
+  report.mode = "in-process";
+  std::vector<double> latencies;
+  Window window = MakeWindow(flags);
+  Clock::time_point began = Clock::now();
+  for (size_t i = 0;; ++i) {
+    Clock::time_point sent = Clock::now();
+    if (sent >= window.end || (flags.count && report.events >= flags.count)) break;
+    const std::vector<Command>& batch = pools[i % pools.size()][(i / pools.size()) % kPoolBatches];
+    std::vector<CommandResult> results = (*ledger)->Submit(batch);
+    Clock::time_point now = Clock::now();
+    if (!window.Contains(now)) continue;
+    latencies.push_back(Millis(now - sent));
+    ++report.requests;
+    report.bytes += BytesOf(batch);
+    for (const CommandResult& result : results) {
+      result.status.ok() ? report.events += result.event_count : ++report.rejected;
+    }
+  }
+  report.seconds =
+      flags.count ? std::chrono::duration<double>(Clock::now() - began).count() : flags.duration;
+  report.latency = PercentilesOf(std::move(latencies));
+  return report;
+}
+
+void Print(const Flags& flags, const Report& r) {
+  double rate = r.seconds > 0 ? static_cast<double>(r.events) / r.seconds : 0;
+  double mb = r.seconds > 0 ? static_cast<double>(r.bytes) / 1e6 / r.seconds : 0;
+  if (flags.json) {
+    std::printf(
+        "{\"mode\":\"%s\",\"connections\":%d,\"in_flight\":%d,\"batch\":%zu,\"event_bytes\":%zu,"
+        "\"seconds\":%.3f,\"events\":%llu,\"requests\":%llu,\"events_per_sec\":%.0f,"
+        "\"mb_per_sec\":%.2f,\"p50_ms\":%.3f,\"p99_ms\":%.3f,\"p999_ms\":%.3f,\"max_ms\":%.3f,"
+        "\"rejected\":%llu,\"errors\":%llu}\n",
+        r.mode.c_str(), flags.connections, flags.in_flight, flags.batch, flags.event_bytes,
+        r.seconds, static_cast<unsigned long long>(r.events),
+        static_cast<unsigned long long>(r.requests), rate, mb, r.latency.p50, r.latency.p99,
+        r.latency.p999, r.latency.max, static_cast<unsigned long long>(r.rejected),
+        static_cast<unsigned long long>(r.errors));
+    return;
+  }
+  std::printf(
+      "ledger-bench (%s): %d connections x %d in flight, %zu commands/request, "
+      "%zu-byte events, %.1f s\n",
+      r.mode.c_str(), flags.connections, flags.in_flight, flags.batch, flags.event_bytes,
+      r.seconds);
+  std::printf("  events/s      %12.0f\n  MB/s          %12.1f\n  requests/s    %12.0f\n", rate, mb,
+              static_cast<double>(r.requests) / r.seconds);
+  std::printf("  ack latency   p50 %.3f ms   p99 %.3f ms   p99.9 %.3f ms   max %.3f ms\n",
+              r.latency.p50, r.latency.p99, r.latency.p999, r.latency.max);
+  std::printf("  rejected %llu   errors %llu\n", static_cast<unsigned long long>(r.rejected),
+              static_cast<unsigned long long>(r.errors));
+  if (!r.first_error.empty()) std::printf("  first error: %s\n", r.first_error.c_str());
+}
+
+}  // namespace
+}  // namespace ledger::bench
+
+int main(int argc, char** argv) {
+  using ledger::bench::Flags;
+  Flags flags;
+  if (const char* token = std::getenv("LEDGER_TOKEN")) flags.token = token;
+  CLI::App app{
+      "ledger-bench: durable ingestion load for ledgerd. Each connection keeps --in-flight\n"
+      "Append requests of --batch commands outstanding; an acknowledgement means fsynced.\n"
+      "With --db instead of --connect it drives the engine in-process with the same batches."};
+  auto* connect = app.add_option("--connect", flags.connect, "ledgerd HOST:PORT");
+  auto* db = app.add_option("--db", flags.db, "in-process mode: a new RocksDB directory");
+  connect->excludes(db);
+  app.add_option("--token", flags.token, "admin or org token (default: $LEDGER_TOKEN)");
+  app.add_option("--connections", flags.connections, "client connections")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 4096));
+  app.add_option("--in-flight", flags.in_flight, "requests outstanding per connection")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 4096));
+  app.add_option("--batch", flags.batch, "commands per request")
+      ->capture_default_str()
+      ->check(CLI::Range(size_t{1}, ledger::limits::kCommandsMax));
+  app.add_option("--event-bytes", flags.event_bytes, "approximate bytes per event")
+      ->capture_default_str()
+      ->check(CLI::Range(size_t{64}, size_t{1} << 20));
+  app.add_option("--orgs", flags.orgs,
+                 "orgs to spread the load over (default: one per connection)");
+  app.add_option("--duration", flags.duration, "seconds measured (after --warmup)")
+      ->capture_default_str();
+  app.add_option("--warmup", flags.warmup, "seconds run before measuring")->capture_default_str();
+  app.add_option("--count", flags.count, "send this many events instead of running --duration");
+  app.add_flag("--json", flags.json, "print one JSON object");
+  try {
+    app.parse(argc, argv);
+    if (flags.connect.empty() && flags.db.empty()) {
+      throw CLI::ValidationError("--connect or --db", "one of them is required");
+    }
+    if (!flags.connect.empty() && flags.token.empty()) {
+      throw CLI::ValidationError("--token", "required with --connect (or set LEDGER_TOKEN)");
+    }
+  } catch (const CLI::Error& e) {
+    return app.exit(e);
+  }
+  ledger::Result<ledger::bench::Report> report = flags.connect.empty()
+                                                     ? ledger::bench::RunInProcess(flags)
+                                                     : ledger::bench::RunOverSocket(flags);
+  if (!report.ok()) {
+    std::cerr << "ledger-bench: " << report.status().ToString() << "\n";
+    return 1;
+  }
+  ledger::bench::Print(flags, *report);
+  return report->errors == 0 ? 0 : 1;
+}

@@ -1,0 +1,258 @@
+// Connection: the requests (PROTOCOL.md, "Each message"). Runs on the
+// connection's strand; reads go straight to the log, which is safe alongside
+// the sequencer's writes.
+#include <spdlog/spdlog.h>
+
+#include "connection.h"
+#include "ledger/wire/messages.h"
+
+namespace ledger::server {
+
+namespace asio = boost::asio;
+
+namespace {
+
+// Events that fit in one reply frame, counted from the front.
+size_t EventsThatFit(const std::vector<StoredEvent>& events, uint32_t max_payload) {
+  size_t bytes = wire::kMessageOverheadBytes;
+  for (size_t i = 0; i < events.size(); ++i) {
+    bytes += wire::EventRecordBytesBound(events[i]);
+    if (bytes > max_payload) return i;
+  }
+  return events.size();
+}
+
+}  // namespace
+
+void Connection::HandleRequest(const wire::Message& message) {
+  uint64_t id = message.request_id();
+  wire::Body type = message.body_type();
+  bool known = type != wire::Body::NONE && type <= wire::Body::MAX;
+  if (known && (type == wire::Body::Hello || !wire::IsClientMessage(type))) {
+    FailConnection(wire::WireCode::kUnexpectedMessage,
+                   std::string(wire::EnumNameBody(type)) + " is not a client request");
+    return;
+  }
+  if (id == 0 || in_flight_.count(id)) {
+    FailConnection(wire::WireCode::kBadRequestId,
+                   id == 0 ? "request_id 0 is reserved"
+                           : "request_id " + std::to_string(id) + " is already in flight");
+    return;
+  }
+  if (!known) {
+    Fail(id, wire::WireCode::kUnknownMessageType,
+         "message type " + std::to_string(static_cast<int>(type)) + " is unknown to this server");
+    return;
+  }
+  if (in_flight_.size() >= parts_.limits.max_in_flight) {
+    Fail(id, wire::WireCode::kTooManyInFlight,
+         "more than " + std::to_string(parts_.limits.max_in_flight) + " requests in flight");
+    return;
+  }
+  switch (type) {
+    case wire::Body::Append:
+      return Append(id, message.body_as_Append());
+    case wire::Body::ReadOrg:
+      return ReadOrg(id, message.body_as_ReadOrg());
+    case wire::Body::Subscribe:
+      return Subscribe(id, message.body_as_Subscribe());
+    case wire::Body::TreeHeadRequest:
+      return TreeHead(id, message.body_as_TreeHeadRequest());
+    case wire::Body::Ping:
+      return Send(wire::EncodePong(id));
+    default:
+      return Fail(id, wire::WireCode::kInternal, "unhandled client message");
+  }
+}
+
+void Connection::Fail(uint64_t id, const Status& status) { Send(wire::EncodeError(id, status)); }
+
+void Connection::Fail(uint64_t id, wire::WireCode code, std::string message) {
+  parts_.metrics->WireError(code);
+  Send(wire::EncodeError(id, wire::WireError{code, std::move(message)}));
+}
+
+std::optional<Uuid> Connection::AuthorizedOrg(uint64_t id, const flatbuffers::String* org_id) {
+  std::optional<Uuid> org = Uuid::Parse(org_id ? org_id->string_view() : std::string_view());
+  if (!org) {
+    Fail(id, Status::InvalidArgument("org_id is not a UUID"));
+    return std::nullopt;
+  }
+  // The same answer whether or not the other org exists.
+  if (!principal_->admin && *org != principal_->org) {
+    Fail(id, wire::WireCode::kForbidden,
+         "this token may only use org " + principal_->org.ToString());
+    return std::nullopt;
+  }
+  return org;
+}
+
+// ---------------------------------------------------------------------------
+// Append
+
+void Connection::Append(uint64_t id, const wire::Append* append) {
+  if (draining_) return Fail(id, wire::WireCode::kShuttingDown, "the server is stopping");
+  if (!parts_.sequencer->healthy()) {
+    return Fail(id, wire::WireCode::kUnhealthy, "the log failed a write; appends are refused");
+  }
+  size_t count = append->commands() ? append->commands()->size() : 0;
+  if (count > parts_.limits.max_commands_per_request) {
+    return Fail(id, Status::LimitExceeded(std::to_string(count) + " commands exceed the limit of " +
+                                          std::to_string(parts_.limits.max_commands_per_request) +
+                                          " per request"));
+  }
+  std::vector<Command> commands = wire::ToCommands(*append);
+  if (!principal_->admin) {
+    for (size_t i = 0; i < commands.size(); ++i) {
+      // A malformed event is left to the engine (rule `malformed`, which
+      // names no org); a well-formed one must name the token's org.
+      Result<Uuid> org = CommandOrg(commands[i]);
+      if (org.ok() && *org != principal_->org) {
+        return Fail(id, wire::WireCode::kForbidden,
+                    "command " + std::to_string(i) + ": this token may only append to org " +
+                        principal_->org.ToString() + "; nothing was appended");
+      }
+    }
+  }
+  if (commands.empty()) return Send(wire::EncodeAppendResult(id, {}));
+  in_flight_.insert(id);
+  ++appends_in_flight_;
+  auto self = shared_from_this();
+  AppendJob job{std::move(commands), [self, id](std::vector<CommandResult> results) {
+                  asio::post(self->strand_, [self, id, results = std::move(results)]() mutable {
+                    self->OnAppended(id, std::move(results));
+                  });
+                }};
+  bool queued = parts_.sequencer->Push(std::move(job), [self] {
+    asio::post(self->strand_, [self] {
+      self->waiting_for_queue_ = false;
+      self->Resume();
+    });
+  });
+  if (!queued) waiting_for_queue_ = true;
+}
+
+void Connection::OnAppended(uint64_t id, std::vector<CommandResult> results) {
+  in_flight_.erase(id);
+  --appends_in_flight_;
+  if (closed_) return;
+  Send(wire::EncodeAppendResult(id, results));
+  MaybeFinishDrain();
+}
+
+// ---------------------------------------------------------------------------
+// Reads
+
+void Connection::ReadOrg(uint64_t id, const wire::ReadOrg* read) {
+  std::optional<Uuid> org = AuthorizedOrg(id, read->org_id());
+  if (!org) return;
+  uint32_t max = read->max_events();
+  if (max == 0 || max > parts_.limits.max_read_events) max = parts_.limits.max_read_events;
+  std::vector<StoredEvent> events;
+  Status read_status =
+      parts_.ledger->log().ReadOrg(*org, std::max<uint64_t>(read->from_seq(), 1), max, &events);
+  if (!read_status.ok()) return Fail(id, read_status);
+  // One event always fits: events are at most 1 MiB, frames 16 MiB.
+  events.resize(std::max<size_t>(EventsThatFit(events, wire::kPayloadMaxDefault),
+                                 std::min<size_t>(events.size(), 1)));
+  Send(wire::EncodeEvents(id, events));
+}
+
+void Connection::TreeHead(uint64_t id, const wire::TreeHeadRequest* request) {
+  std::optional<Uuid> org = AuthorizedOrg(id, request->org_id());
+  if (!org) return;
+  EventLog& log = parts_.ledger->log();
+  Result<ledger::TreeHead> head =
+      request->size() == 0 ? log.Head(*org) : log.HeadAt(*org, request->size());
+  if (!head.ok()) return Fail(id, head.status());
+  if (head->size == 0) return Fail(id, Status::NotFound("the org has no events"));
+  Send(wire::EncodeTreeHeadReply(id, org->ToString(), *head));
+}
+
+// ---------------------------------------------------------------------------
+// Subscriptions
+
+void Connection::Subscribe(uint64_t id, const wire::Subscribe* subscribe) {
+  if (draining_) return Fail(id, wire::WireCode::kShuttingDown, "the server is stopping");
+  Subscription subscription;
+  subscription.next_seq = std::max<uint64_t>(subscribe->from_seq(), 1);
+  bool global = !subscribe->org_id() || subscribe->org_id()->size() == 0;
+  if (global && !principal_->admin) {
+    return Fail(id, wire::WireCode::kForbidden, "the global feed needs an admin token");
+  }
+  if (!global) {
+    subscription.org = AuthorizedOrg(id, subscribe->org_id());
+    if (!subscription.org) return;
+  }
+  in_flight_.insert(id);
+  subscriptions_.emplace(id, subscription);
+  parts_.metrics->SubscriptionStarted();
+  PumpSubscriptions();
+}
+
+void Connection::NotifyCommit() {
+  asio::post(strand_, [self = shared_from_this()] {
+    self->pump_scheduled_ = false;
+    for (auto& [id, subscription] : self->subscriptions_) subscription.waiting = false;
+    self->PumpSubscriptions();
+  });
+}
+
+// Sends batches while the output has room; a subscription that reached the
+// end waits for the next commit (WantsCommits).
+void Connection::PumpSubscriptions() {
+  bool any_waiting = false;
+  for (auto it = subscriptions_.begin(); it != subscriptions_.end();) {
+    Subscription& subscription = it->second;
+    while (!closing_ && !subscription.waiting &&
+           outbound_bytes_ < parts_.limits.max_outbound_bytes / 2) {
+      if (!PumpOne(it->first, subscription)) break;
+    }
+    if (subscriptions_.count(it->first) == 0) {
+      it = subscriptions_.begin();  // ended; restart (rare)
+      continue;
+    }
+    any_waiting |= subscription.waiting;
+    ++it;
+  }
+  if (any_waiting && !pump_scheduled_ && !closing_) {
+    pump_scheduled_ = true;
+    parts_.owner->WantsCommits(shared_from_this());
+  }
+}
+
+bool Connection::PumpOne(uint64_t id, Subscription& subscription) {
+  std::vector<StoredEvent> events;
+  const EventLog& log = parts_.ledger->log();
+  uint32_t max = parts_.limits.max_read_events;
+  Status status = subscription.org
+                      ? log.ReadOrg(*subscription.org, subscription.next_seq, max, &events)
+                      : log.ReadGlobal(subscription.next_seq, max, &events);
+  if (!status.ok()) {
+    subscriptions_.erase(id);
+    in_flight_.erase(id);
+    parts_.metrics->SubscriptionEnded();
+    Fail(id, status);
+    return false;
+  }
+  // Fewer than asked: this batch reaches what was stored when it was read.
+  bool caught_up = events.size() < max;
+  size_t fit = std::max<size_t>(EventsThatFit(events, wire::kPayloadMaxDefault),
+                                std::min<size_t>(events.size(), 1));
+  if (fit < events.size()) {
+    events.resize(fit);
+    caught_up = false;
+  }
+  if (!events.empty()) {
+    const Position& last = events.back().position;
+    subscription.next_seq = (subscription.org ? last.org_seq : last.global_seq) + 1;
+  }
+  subscription.waiting = caught_up;
+  // An empty batch only once, to say the subscriber is current.
+  if (events.empty() && subscription.announced_caught_up) return false;
+  subscription.announced_caught_up |= caught_up;
+  Send(wire::EncodeSubscriptionEvents(id, events, caught_up));
+  return !caught_up;
+}
+
+}  // namespace ledger::server
