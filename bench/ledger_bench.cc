@@ -32,6 +32,7 @@ struct Flags {
   double duration = 10;
   double warmup = 1;
   uint64_t count = 0;  // events; 0: run for --duration
+  double rate = 0;     // events/s offered at a fixed pace; 0: as fast as acknowledged
   bool json = false;
 };
 
@@ -72,6 +73,13 @@ class Driver {
     budget_ = budget;
     for (int i = 0; i < in_flight_; ++i) Issue();
   }
+  // Paced mode: the pacer calls this at each request's scheduled time;
+  // latency counts from that time, so a slow server cannot hide its queue.
+  void StartPaced(const Window* window) {
+    window_ = window;
+    paced_ = true;
+  }
+  void IssueAt(Clock::time_point scheduled) { Send(scheduled); }
   void Stop() { stopping_ = true; }
   void WaitIdle() {
     std::unique_lock lock(mutex_);
@@ -90,12 +98,15 @@ class Driver {
  private:
   void Issue() {
     size_t size = pool_[0].size();
-    if (stopping_ || (budget_ && budget_->fetch_sub(size) < size)) return;
+    if (stopping_ || paced_ || (budget_ && budget_->fetch_sub(size) < size)) return;
+    Send(Clock::now());
+  }
+
+  void Send(Clock::time_point sent) {
     {
       std::lock_guard lock(mutex_);
       ++outstanding_;
     }
-    Clock::time_point sent = Clock::now();
     client_->AppendAsync(
         pool_[next_++ % pool_.size()],
         [this, sent](Result<std::vector<CommandResult>> results) { Done(sent, results); });
@@ -130,10 +141,11 @@ class Driver {
   std::vector<std::vector<Command>> pool_;
   int in_flight_;
   size_t bytes_;
-  size_t next_ = 0;
+  std::atomic<size_t> next_{0};  // Start and the client thread both issue
   const Window* window_ = nullptr;
   std::atomic<uint64_t>* budget_ = nullptr;
   std::atomic<bool> stopping_{false};
+  bool paced_ = false;
   std::mutex mutex_;
   std::condition_variable idle_;
   int outstanding_ = 0;
@@ -191,8 +203,20 @@ Result<Report> RunOverSocket(const Flags& flags) {
   std::atomic<uint64_t> budget{flags.count};
   Window window = MakeWindow(flags);
   Clock::time_point began = Clock::now();
-  for (auto& driver : drivers) driver->Start(&window, flags.count ? &budget : nullptr);
-  if (!flags.count) std::this_thread::sleep_until(window.end);
+  if (flags.rate > 0) {
+    // Open loop: one request every batch/rate seconds, round robin.
+    for (auto& driver : drivers) driver->StartPaced(&window);
+    auto interval = std::chrono::duration_cast<Clock::duration>(
+        std::chrono::duration<double>(static_cast<double>(flags.batch) / flags.rate));
+    Clock::time_point next = began;
+    for (size_t n = 0; next < window.end; ++n, next += interval) {
+      std::this_thread::sleep_until(next);
+      drivers[n % drivers.size()]->IssueAt(next);
+    }
+  } else {
+    for (auto& driver : drivers) driver->Start(&window, flags.count ? &budget : nullptr);
+    if (!flags.count) std::this_thread::sleep_until(window.end);
+  }
   for (auto& driver : drivers) driver->Stop();
   for (auto& driver : drivers) driver->WaitIdle();
   Report report;
@@ -311,6 +335,9 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--warmup", flags.warmup, "seconds run before measuring")->capture_default_str();
   app.add_option("--count", flags.count, "send this many events instead of running --duration");
+  app.add_option("--rate", flags.rate,
+                 "offer this many events/s at a fixed pace (open loop; latency counted from "
+                 "each request's scheduled time); default: as fast as acknowledged");
   app.add_flag("--json", flags.json, "print one JSON object");
   try {
     app.parse(argc, argv);

@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <array>
-#include <cstring>
 #include <vector>
 
 namespace ledger {
@@ -106,11 +105,15 @@ Status FulfilSealRequests(std::string* event_bytes, SubjectKeys& keys) {
                                plaintext_bytes);
     Result<SealedValue> value = keys.Seal(*subject, plaintext);
     if (!value.ok()) return value.status();
-    // Same lengths as the request: overwrite in place (the bytes are ours).
-    auto* nonce = const_cast<uint8_t*>(sealed->nonce()->data());
-    auto* ciphertext = const_cast<uint8_t*>(sealed->ciphertext()->data());
-    std::memcpy(nonce, value->nonce.data(), kNonceBytes);
-    std::memcpy(ciphertext, value->ciphertext.data(), value->ciphertext.size());
+    // Same lengths as the request: overwrite in place, by offset into the
+    // string that owns the bytes.
+    auto offset = [&](const uint8_t* at) {
+      return static_cast<size_t>(reinterpret_cast<const char*>(at) - event_bytes->data());
+    };
+    event_bytes->replace(offset(sealed->nonce()->data()), kNonceBytes,
+                         reinterpret_cast<const char*>(value->nonce.data()), kNonceBytes);
+    event_bytes->replace(offset(sealed->ciphertext()->data()), value->ciphertext.size(),
+                         value->ciphertext);
   }
   return Status::Ok();
 }
