@@ -14,7 +14,8 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// The Error in a payload, or null.
+// The Error in a payload, or null. The pointer points into `payload`: keep
+// the payload alive while using it.
 const wire::Error* ErrorIn(const std::optional<std::string>& payload) {
   return payload ? AsMessage(*payload).body_as_Error() : nullptr;
 }
@@ -185,7 +186,8 @@ TEST_F(ServerTest, GlobalFeedNeedsAnAdminToken) {
   auto writer = Connect();
   CreateOrg(*writer);
   ASSERT_TRUE(writer->Send(wire::EncodeSubscribe(2, "", 1)));
-  const wire::Error* denied = ErrorIn(writer->Next());
+  std::optional<std::string> reply = writer->Next();
+  const wire::Error* denied = ErrorIn(reply);
   ASSERT_TRUE(denied);
   EXPECT_EQ(denied->code(), static_cast<uint16_t>(wire::WireCode::kForbidden));
 
@@ -236,7 +238,8 @@ TEST_F(ServerTest, TooManyConnectionsAreRefusedWithAnError) {
   std::vector<std::unique_ptr<RawConnection>> open;
   for (int i = 0; i < 3; ++i) open.push_back(Connect());
   RawConnection extra(port());
-  const wire::Error* refused = ErrorIn(extra.Next());
+  std::optional<std::string> reply = extra.Next();
+  const wire::Error* refused = ErrorIn(reply);
   ASSERT_TRUE(refused);
   EXPECT_EQ(refused->code(), static_cast<uint16_t>(wire::WireCode::kTooManyConnections));
   EXPECT_TRUE(extra.WaitClosed());
