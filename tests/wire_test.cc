@@ -364,8 +364,8 @@ TEST(WireMessages, TreeHeadReplyPingPongAndErrorRoundTrip) {
 }
 
 TEST(WireMessages, EveryTypeIsSentByExactlyOneSide) {
-  std::set<Body> client = {Body::Hello,     Body::Append,          Body::ReadOrg,
-                           Body::Subscribe, Body::TreeHeadRequest, Body::Ping};
+  std::set<Body> client = {Body::Hello,           Body::Append, Body::ReadOrg,   Body::Subscribe,
+                           Body::TreeHeadRequest, Body::Ping,   Body::OpenSealed};
   for (int i = 1; i <= static_cast<int>(Body::MAX); ++i) {
     Body type = static_cast<Body>(i);
     EXPECT_EQ(IsClientMessage(type), client.count(type) == 1) << EnumNameBody(type);

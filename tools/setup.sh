@@ -24,6 +24,7 @@ packages=(
   libboost-dev libboost-system-dev libpqxx-dev libpq-dev libxxhash-dev libspdlog-dev
   libcli11-dev nlohmann-json3-dev libhowardhinnant-date-dev libsodium-dev libssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev prometheus-cpp-dev python3
+  postgresql-15 postgresql-client-15
 )
 missing=()
 for package in "${packages[@]}"; do

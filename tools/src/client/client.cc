@@ -146,6 +146,31 @@ Result<::ledger::TreeHead> Client::TreeHead(const Uuid& org, uint64_t size) {
   });
 }
 
+Result<std::vector<std::optional<std::string>>> Client::OpenSealed(
+    std::span<const SealedValue> values) {
+  using Opened = std::vector<std::optional<std::string>>;
+  using Done = std::function<void(Result<Opened>)>;
+  return Wait<Opened>(*core_, [&](Done done) {
+    Request request;
+    request.id = core_->NextId();
+    request.reply_type = wire::Body::OpenedValues;
+    request.frame = wire::EncodeOpenSealed(request.id, values);
+    size_t expected = values.size();
+    request.complete = [done, expected](const wire::Message* reply, const Status& status) {
+      if (reply == nullptr) return done(status);
+      Result<Opened> opened = wire::ToOpenedValues(*reply->body_as_OpenedValues());
+      if (!opened.ok()) return done(Malformed("OpenedValues", opened.status()));
+      if (opened->size() != expected) {
+        return done(Status::Internal("the server answered " + std::to_string(expected) +
+                                     " sealed values with " + std::to_string(opened->size()) +
+                                     " opened values"));
+      }
+      done(std::move(opened));
+    };
+    return request;
+  });
+}
+
 Status Client::Ping() {
   using Done = std::function<void(Result<bool>)>;
   Result<bool> pong = Wait<bool>(*core_, [&](Done done) {

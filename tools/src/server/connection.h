@@ -95,6 +95,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void OnAppended(uint64_t id, std::vector<CommandResult> results);
   void ReadOrg(uint64_t id, const wire::ReadOrg* read);
   void TreeHead(uint64_t id, const wire::TreeHeadRequest* request);
+  void OpenSealed(uint64_t id, const wire::OpenSealed* request);
   void Subscribe(uint64_t id, const wire::Subscribe* subscribe);
   void PumpSubscriptions();
   // Sends one batch; false when the subscription is waiting or ended.

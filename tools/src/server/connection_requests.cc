@@ -22,6 +22,18 @@ size_t EventsThatFit(const std::vector<StoredEvent>& events, uint32_t max_payloa
   return events.size();
 }
 
+// Why value `index` of an OpenSealed did not open. A value that does not
+// authenticate, is malformed or names a subject this ledger holds no key for
+// is the request's fault (invalid argument); SubjectKeys::Open reports all of
+// them as corruption or not found. Anything else (an I/O error) keeps its code.
+Status OpenFailure(size_t index, const Status& status) {
+  std::string context = "value " + std::to_string(index);
+  if (status.code() == Code::kCorruption || status.code() == Code::kNotFound) {
+    return Status::InvalidArgument(context + ": " + status.message() + "; nothing was opened");
+  }
+  return status.WithContext(context);
+}
+
 }  // namespace
 
 void Connection::HandleRequest(const wire::Message& message) {
@@ -58,6 +70,8 @@ void Connection::HandleRequest(const wire::Message& message) {
       return Subscribe(id, message.body_as_Subscribe());
     case wire::Body::TreeHeadRequest:
       return TreeHead(id, message.body_as_TreeHeadRequest());
+    case wire::Body::OpenSealed:
+      return OpenSealed(id, message.body_as_OpenSealed());
     case wire::Body::Ping:
       return Send(wire::EncodePong(id));
     default:
@@ -167,6 +181,44 @@ void Connection::TreeHead(uint64_t id, const wire::TreeHeadRequest* request) {
   if (!head.ok()) return Fail(id, head.status());
   if (head->size == 0) return Fail(id, Status::NotFound("the org has no events"));
   Send(wire::EncodeTreeHeadReply(id, org->ToString(), *head));
+}
+
+// ---------------------------------------------------------------------------
+// Personal fields
+
+// Runs on the strand, like ReadOrg: SubjectKeys::Open is thread safe and reads
+// only the key store, so the sequencer never waits for it. All or nothing: the
+// first value that does not open fails the request.
+void Connection::OpenSealed(uint64_t id, const wire::OpenSealed* request) {
+  if (!principal_->admin) {
+    return Fail(id, wire::WireCode::kForbidden,
+                "OpenSealed needs an admin token; this token is scoped to org " +
+                    principal_->org.ToString());
+  }
+  size_t count = request->values() ? request->values()->size() : 0;
+  if (count > parts_.limits.max_commands_per_request) {
+    return Fail(id, Status::LimitExceeded(
+                        std::to_string(count) + " sealed values exceed the limit of " +
+                        std::to_string(parts_.limits.max_commands_per_request) + " per request"));
+  }
+  SubjectKeys& keys = parts_.ledger->log().subject_keys();
+  std::vector<std::optional<std::string>> opened;
+  opened.reserve(count);
+  for (size_t i = 0; i < count; ++i) {
+    // The verifier checked the required fields (subject_id, nonce, ciphertext).
+    Result<std::optional<std::string>> value = keys.Open(*request->values()->Get(i));
+    if (!value.ok()) return Fail(id, OpenFailure(i, value.status()));
+    opened.push_back(std::move(value).value());
+  }
+  std::string reply = wire::EncodeOpenedValues(id, opened);
+  // Plaintexts are shorter than their ciphertexts, so only a server whose
+  // max_frame_payload is raised past 16 MiB can get here.
+  if (reply.size() - wire::kHeaderBytes > wire::kPayloadMaxDefault) {
+    return Fail(id, Status::LimitExceeded("the opened values exceed one reply frame (" +
+                                          std::to_string(wire::kPayloadMaxDefault) +
+                                          " bytes); ask for fewer"));
+  }
+  Send(std::move(reply));
 }
 
 // ---------------------------------------------------------------------------

@@ -72,6 +72,7 @@ bool IsClientMessage(Body type) {
     case Body::Subscribe:
     case Body::TreeHeadRequest:
     case Body::Ping:
+    case Body::OpenSealed:
       return true;
     case Body::NONE:
     case Body::HelloOk:
@@ -81,6 +82,7 @@ bool IsClientMessage(Body type) {
     case Body::TreeHeadReply:
     case Body::Pong:
     case Body::Error:
+    case Body::OpenedValues:
       return false;
   }
   return false;
@@ -166,6 +168,33 @@ std::string EncodeTreeHeadReply(uint64_t request_id, std::string_view org_id,
   auto org = OptionalString(&fbb, org_id);
   auto root = fbb.CreateVector(head.root.data(), head.root.size());
   return Finish(&fbb, request_id, CreateTreeHeadReply(fbb, org, head.size, root));
+}
+
+std::string EncodeOpenSealed(uint64_t request_id, std::span<const SealedValue> values) {
+  size_t estimate = kMessageOverheadBytes;
+  for (const SealedValue& value : values) estimate += value.ciphertext.size() + 128;
+  FlatBufferBuilder fbb(estimate);
+  std::vector<Offset<fb::Sealed>> sealed;
+  sealed.reserve(values.size());
+  for (const SealedValue& value : values) sealed.push_back(value.Build(fbb));
+  return Finish(&fbb, request_id, CreateOpenSealed(fbb, fbb.CreateVector(sealed)));
+}
+
+std::string EncodeOpenedValues(uint64_t request_id,
+                               std::span<const std::optional<std::string>> values) {
+  size_t estimate = kMessageOverheadBytes;
+  for (const std::optional<std::string>& value : values) estimate += value.value_or("").size() + 32;
+  FlatBufferBuilder fbb(estimate);
+  std::vector<Offset<OpenedValue>> opened;
+  opened.reserve(values.size());
+  for (const std::optional<std::string>& value : values) {
+    Offset<flatbuffers::Vector<uint8_t>> plaintext = 0;
+    if (value.has_value() && !value->empty()) {
+      plaintext = fbb.CreateVector(reinterpret_cast<const uint8_t*>(value->data()), value->size());
+    }
+    opened.push_back(CreateOpenedValue(fbb, !value.has_value(), plaintext));
+  }
+  return Finish(&fbb, request_id, CreateOpenedValues(fbb, fbb.CreateVector(opened)));
 }
 
 std::string EncodePing(uint64_t request_id) {
@@ -362,6 +391,39 @@ Result<TreeHead> ToTreeHead(const TreeHeadReply& reply) {
   }
   out.size = reply.size();
   std::copy(root.begin(), root.end(), out.root.begin());
+  return out;
+}
+
+Result<SealedValue> ToSealedValue(const fb::Sealed& sealed) {
+  std::optional<Uuid> subject = Uuid::Parse(View(sealed.subject_id()));
+  if (!subject.has_value()) {
+    return Status::InvalidArgument("sealed value subject_id \"" +
+                                   std::string(View(sealed.subject_id())) + "\" is not a UUID");
+  }
+  std::string_view nonce = View(sealed.nonce());
+  SealedValue out;
+  if (nonce.size() != out.nonce.size()) {
+    return Status::InvalidArgument("sealed value nonce has " + std::to_string(nonce.size()) +
+                                   " bytes, expected 24");
+  }
+  out.subject = *subject;
+  std::copy(nonce.begin(), nonce.end(), out.nonce.begin());
+  out.ciphertext = std::string(View(sealed.ciphertext()));
+  return out;
+}
+
+Result<std::vector<std::optional<std::string>>> ToOpenedValues(const OpenedValues& reply) {
+  std::vector<std::optional<std::string>> out;
+  if (reply.values() == nullptr) return out;
+  out.reserve(reply.values()->size());
+  for (const OpenedValue* value : *reply.values()) {
+    std::string_view plaintext = View(value->plaintext());
+    if (value->erased() && !plaintext.empty()) {
+      return Status::InvalidArgument("opened value " + std::to_string(out.size()) +
+                                     " is erased but carries plaintext");
+    }
+    out.push_back(value->erased() ? std::nullopt : std::optional<std::string>(plaintext));
+  }
   return out;
 }
 

@@ -1,5 +1,6 @@
 // The C++ client of ledgerd (schemas/PROTOCOL.md): append commands, read an
-// org's events, follow a feed, fetch tree heads, over one TCP connection.
+// org's events, follow a feed, fetch tree heads, open sealed personal fields,
+// over one TCP connection.
 //
 //   ClientOptions options;
 //   LEDGER_RETURN_IF_ERROR(ParseAddress("127.0.0.1:7400", &options));
@@ -9,8 +10,8 @@
 //
 // Threading: one background thread (the "client thread") owns the socket and
 // runs every callback. All public methods may be called from any thread, but
-// the blocking ones (Append, ReadOrg, TreeHead, Ping, Subscribe, the
-// destructor) must not be called from a callback: they would wait for the
+// the blocking ones (Append, ReadOrg, TreeHead, OpenSealed, Ping, Subscribe,
+// the destructor) must not be called from a callback: they would wait for the
 // thread that is running them (they return kFailedPrecondition instead).
 // Callbacks must be cheap: they delay every other reply.
 //
@@ -57,6 +58,7 @@
 #include "ledger/event_log.h"
 #include "ledger/status.h"
 #include "ledger/stored_event.h"
+#include "ledger/subject_keys.h"
 #include "ledger/uuid.h"
 
 namespace ledger::client {
@@ -180,6 +182,14 @@ class Client {
                                            uint32_t max_events = 0);
   // The org's tree head at `size` events (0: now).
   Result<::ledger::TreeHead> TreeHead(const Uuid& org, uint64_t size = 0);
+  // Opens sealed personal fields, as stored in events (wire::ToSealedValue
+  // converts a ledger.fb.Sealed). Admin tokens only (kPermissionDenied). One
+  // result per value, in order: the plaintext, or nullopt if the subject was
+  // forgotten (erased for good). At most the server's commands-per-request
+  // limit (10,000 by default; kLimitExceeded). All or nothing: a value that
+  // does not open (tampered, or not sealed by this ledger) fails the call
+  // with kInvalidArgument naming its index ("value 3: ...").
+  Result<std::vector<std::optional<std::string>>> OpenSealed(std::span<const SealedValue> values);
   Status Ping();
 
   // Follows one org's feed (org set) or the global feed (nullopt; admin

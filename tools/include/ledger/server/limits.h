@@ -14,7 +14,9 @@ namespace ledger::server {
 struct ServerLimits {
   // Largest frame payload after the handshake (kHelloPayloadMax before it).
   uint32_t max_frame_payload = wire::kPayloadMaxDefault;
-  // Commands in one Append: the engine's own bound on one Submit.
+  // Commands in one Append: the engine's own bound on one Submit. Also the
+  // sealed values in one OpenSealed (ledgerd --max-commands sets both): they
+  // are opened on a network thread, so this caps how long one request holds it.
   uint32_t max_commands_per_request = limits::kCommandsMax;
   // Requests (subscriptions included) in flight on one connection. Past it
   // the server stops reading that socket: TCP pushes back on the client.

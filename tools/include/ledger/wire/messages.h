@@ -1,8 +1,8 @@
 // Building and reading ledger.wire messages (schemas/protocol.fbs): one
 // Encode* function per message type, each returning a complete frame ready
 // to write to the socket, and converters between the wire tables and the
-// engine's types (Command, CommandResult, StoredEvent, TreeHead). Shared by
-// ledgerd and its C++ clients, so both sides agree on every field by
+// engine's types (Command, CommandResult, StoredEvent, TreeHead, SealedValue).
+// Shared by ledgerd and its C++ clients, so both sides agree on every field by
 // construction.
 #pragma once
 
@@ -18,6 +18,7 @@
 #include "ledger/event_log.h"
 #include "ledger/status.h"
 #include "ledger/stored_event.h"
+#include "ledger/subject_keys.h"
 #include "ledger/wire/errors.h"
 #include "ledger/wire/frame.h"
 
@@ -72,6 +73,10 @@ std::string EncodeSubscriptionEvents(uint64_t request_id, std::span<const Stored
                                      bool caught_up);
 std::string EncodeTreeHeadRequest(uint64_t request_id, std::string_view org_id, uint64_t size);
 std::string EncodeTreeHeadReply(uint64_t request_id, std::string_view org_id, const TreeHead& head);
+std::string EncodeOpenSealed(uint64_t request_id, std::span<const SealedValue> values);
+// One per requested value, in order; nullopt: erased (the subject was forgotten).
+std::string EncodeOpenedValues(uint64_t request_id,
+                               std::span<const std::optional<std::string>> values);
 std::string EncodePing(uint64_t request_id);
 std::string EncodePong(uint64_t request_id);
 // `code` is a ledger::Code (below 100) or a WireCode.
@@ -122,6 +127,15 @@ Result<std::vector<StoredEvent>> ToStoredEvents(
 
 // kInvalidArgument unless the root is 32 bytes.
 Result<TreeHead> ToTreeHead(const TreeHeadReply& reply);
+
+// A sealed field as stored in an event, ready for OpenSealed. kInvalidArgument
+// for a subject_id that is not a UUID or a nonce that is not 24 bytes. The
+// ciphertext is not checked: only the ledger's key can.
+Result<SealedValue> ToSealedValue(const fb::Sealed& sealed);
+
+// nullopt for an erased value. kInvalidArgument for an erased value that
+// carries plaintext.
+Result<std::vector<std::optional<std::string>>> ToOpenedValues(const OpenedValues& reply);
 
 // The Status a (code, message) pair from the wire stands for; nullopt for a
 // code that is not a ledger::Code this build knows.

@@ -1,0 +1,156 @@
+// A full rebuild: fold the whole feed, bulk-load a shadow schema with COPY,
+// index it, and swap it in with one transaction.
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+
+#include "folder.h"
+#include "ledger/projections/event_rows.h"
+#include "ledger/projections/projector.h"
+#include "ledger/projections/read_model.h"
+#include "pg.h"
+
+namespace ledger::projections {
+namespace {
+
+// Collects one org's rows of one table.
+class VectorSink : public RowSink {
+ public:
+  void Put(Table, Row row) override { rows.push_back(std::move(row)); }
+  void Delete(Table, const Uuid&, const std::string&) override {}
+  void ClearChildren(Table, const Uuid&, const std::string&) override {}
+  std::vector<Row> rows;
+};
+
+class Rebuilder {
+ public:
+  Rebuilder(const ProjectorOptions& options, SealedOpener& opener, EventRowRenderer& renderer)
+      : options_(options), opener_(opener), renderer_(renderer) {}
+
+  Status Run(const FeedReader& read, const Progress& progress, RebuildStats* stats) {
+    auto started = std::chrono::steady_clock::now();
+    shadow_ = options_.schema + "_rebuild";
+    LEDGER_RETURN_IF_ERROR(Guarded("creating the shadow schema", [&] { CreateShadow(); }));
+    LEDGER_RETURN_IF_ERROR(LoadFeed(read, progress, stats));
+    LEDGER_RETURN_IF_ERROR(Guarded("loading entity tables", [&] { LoadEntities(stats); }));
+    LEDGER_RETURN_IF_ERROR(Guarded("swapping the rebuilt schema in", [&] { Swap(); }));
+    stats->seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    return Status::Ok();
+  }
+
+ private:
+  void CreateShadow() {
+    main_ = ConnectTo(options_.conninfo, shadow_);
+    pqxx::work tx(*main_);
+    tx.exec("DROP SCHEMA IF EXISTS " + tx.quote_name(shadow_) + " CASCADE");
+    Migrate(tx, shadow_, 1);  // tables only: indexes after the load
+    tx.commit();
+  }
+
+  // Events and usage records stream through two connections at once, so
+  // PostgreSQL parses both while this thread folds and renders.
+  Status LoadFeed(const FeedReader& read, const Progress& progress, RebuildStats* stats) {
+    return Guarded("loading events", [&] {
+      auto usage_connection = ConnectTo(options_.conninfo, shadow_);
+      pqxx::work events_tx(*main_);
+      pqxx::work usage_tx(*usage_connection);
+      CopyStream events(events_tx, "events", Def(Table::kEvents).columns);
+      CopyStream usage(usage_tx, "usage_records", Def(Table::kUsageRecords).columns);
+      std::vector<StoredEvent> batch;
+      std::vector<Row> rows;
+      while (true) {
+        batch.clear();
+        Status status = read(folder_.applied() + 1, &batch);
+        if (!status.ok()) throw std::runtime_error(status.ToString());
+        if (batch.empty()) break;
+        for (const StoredEvent& event : batch) {
+          Status folded = folder_.Fold(event, nullptr);
+          if (!folded.ok()) throw std::runtime_error(folded.ToString());
+          if (std::optional<Row> row = UsageRow(event)) {
+            usage.Write(*row);
+            ++stats->rows;
+          }
+        }
+        RenderEvents(batch, &rows);
+        for (const Row& row : rows) events.Write(row);
+        stats->events += batch.size();
+        stats->rows += batch.size();
+        if (progress) progress(stats->events);
+      }
+      events.Complete();
+      usage.Complete();
+      events_tx.commit();
+      usage_tx.commit();
+    });
+  }
+
+  void RenderEvents(const std::vector<StoredEvent>& batch, std::vector<Row>* rows) {
+    for (int pass = 0; pass < 2; ++pass) {
+      rows->clear();
+      for (const StoredEvent& event : batch) rows->push_back(renderer_.EventRow(event, opener_));
+      Result<bool> fetched = opener_.FetchMissing();
+      if (!fetched.ok()) throw std::runtime_error(fetched.status().ToString());
+      if (!*fetched) return;
+    }
+  }
+
+  void LoadEntities(RebuildStats* stats) {
+    pqxx::work tx(*main_);
+    for (const TableDef& def : AllTables()) {
+      if (def.table == Table::kEvents || def.table == Table::kUsageRecords) continue;
+      CopyStream stream(tx, std::string(def.name), def.columns);
+      for (const auto& [org, state] : folder_.states()) {
+        VectorSink sink;
+        for (int pass = 0; pass < 2; ++pass) {
+          sink.rows.clear();
+          RenderTable(RenderContext{state, opener_}, def.table, sink);
+          Result<bool> fetched = opener_.FetchMissing();
+          if (!fetched.ok()) throw std::runtime_error(fetched.status().ToString());
+          if (!*fetched) break;
+        }
+        for (const Row& row : sink.rows) stream.Write(row);
+        stats->rows += sink.rows.size();
+      }
+      stream.Complete();
+    }
+    Migrate(tx, shadow_);  // the indexes, over the loaded rows
+    tx.exec_params("UPDATE projector_checkpoint SET global_seq = $1, updated_at = now()",
+                   static_cast<int64_t>(folder_.applied()));
+    tx.commit();
+  }
+
+  void Swap() {
+    pqxx::work tx(*main_);
+    std::string target = tx.quote_name(options_.schema);
+    std::string old = tx.quote_name(options_.schema + "_old");
+    tx.exec("DROP SCHEMA IF EXISTS " + old + " CASCADE");
+    bool exists =
+        !tx.exec_params("SELECT 1 FROM pg_namespace WHERE nspname = $1", options_.schema).empty();
+    if (exists) tx.exec("ALTER SCHEMA " + target + " RENAME TO " + old);
+    tx.exec("ALTER SCHEMA " + tx.quote_name(shadow_) + " RENAME TO " + target);
+    if (exists) tx.exec("DROP SCHEMA " + old + " CASCADE");
+    tx.commit();
+  }
+
+  const ProjectorOptions& options_;
+  SealedOpener& opener_;
+  EventRowRenderer& renderer_;
+  std::string shadow_;
+  std::unique_ptr<pqxx::connection> main_;
+  Folder folder_;
+};
+
+}  // namespace
+
+Result<RebuildStats> Rebuild(const ProjectorOptions& options, SealedOpener& opener,
+                             const FeedReader& read, const Progress& progress) {
+  Result<std::unique_ptr<EventRowRenderer>> renderer = EventRowRenderer::Create();
+  if (!renderer.ok()) return renderer.status();
+  RebuildStats stats;
+  Rebuilder rebuilder(options, opener, **renderer);
+  LEDGER_RETURN_IF_ERROR(rebuilder.Run(read, progress, &stats));
+  return stats;
+}
+
+}  // namespace ledger::projections
