@@ -1,5 +1,6 @@
 #include "ledger/tools/history_generator.h"
 
+#include <chrono>
 #include <random>
 
 #include "ledger/event_builder.h"
@@ -57,10 +58,15 @@ class OrgScript {
     Emit(fb::CreateOrganizationCreatedDirect(fbb(), ("Org " + std::to_string(index_)).c_str(),
                                              slug.c_str(), "enterprise", R"({"region":"eu"})", 1000,
                                              5));
-    int64_t month = int64_t{30} * 24 * 3600 * 1'000'000;
+    // The billing period in force now, so that "spending against budget
+    // now" (the seed's sample query) finds it.
+    int64_t day = int64_t{24} * 3600 * 1'000'000;
+    int64_t now = std::chrono::duration_cast<std::chrono::microseconds>(
+                      std::chrono::system_clock::now().time_since_epoch())
+                      .count();
+    int64_t period_start = now - now % day - 7 * day;
     Emit(fb::CreateSubscriptionStartedDirect(fbb(), NewId().c_str(), nullptr, "enterprise",
-                                             5'000'000'000, 1'767'225'600'000'000,
-                                             1'767'225'600'000'000 + month));
+                                             5'000'000'000, period_start, period_start + 30 * day));
     manager_role_ = NewId();
     member_role_ = NewId();
     Emit(fb::CreateRoleDefinedDirect(fbb(), manager_role_.c_str(), "manager", "Approves requests",

@@ -5,7 +5,8 @@
 // subscription, roles, teams, employees (personal fields sealed), templates,
 // tools, agents, approval requests, missions, tasks and usage. Orgs are
 // interleaved as they would be in a live feed. Deterministic for a seed
-// (ids and sealed bytes aside, which come from the CSPRNG).
+// (ids and sealed bytes aside, which come from the CSPRNG, and the billing
+// period, which is the one in force when the history is made).
 #pragma once
 
 #include <cstdint>
