@@ -2,25 +2,45 @@
 
 namespace ledger::projections {
 
+namespace {
+
+// libpq's messages span lines ("...refused\n\tIs the server running"); our
+// errors and log lines are one line each.
+std::string OneLine(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    if (c == '\n' || c == '\t' || c == '\r') {
+      if (!out.empty() && out.back() != ' ') out += ' ';
+    } else {
+      out += c;
+    }
+  }
+  while (!out.empty() && out.back() == ' ') out.pop_back();
+  return out;
+}
+
+}  // namespace
+
 Status Guarded(std::string_view what, const std::function<void()>& work) {
+  std::string context(what);
   try {
     work();
     return Status::Ok();
   } catch (const pqxx::broken_connection& e) {
-    return Status::Unavailable(std::string(what) + ": PostgreSQL connection lost: " + e.what());
+    return Status::Unavailable(context + ": no connection to PostgreSQL: " + OneLine(e.what()));
   } catch (const pqxx::in_doubt_error& e) {
-    return Status::Unavailable(std::string(what) + ": commit outcome unknown: " + e.what());
+    return Status::Unavailable(context + ": commit outcome unknown: " + OneLine(e.what()));
   } catch (const pqxx::sql_error& e) {
     // Class 57 (operator intervention: shutdown, terminated backend) and 08
     // (connection exception) are the server going away, not our bug.
     std::string state = e.sqlstate();
     if (state.starts_with("57") || state.starts_with("08")) {
-      return Status::Unavailable(std::string(what) + ": " + e.what());
+      return Status::Unavailable(context + ": " + OneLine(e.what()));
     }
-    return Status::Internal(std::string(what) + ": " + e.what() +
-                            " (query: " + e.query().substr(0, 200) + ")");
+    return Status::Internal(context + ": " + OneLine(e.what()) +
+                            " (query: " + OneLine(e.query().substr(0, 200)) + ")");
   } catch (const std::exception& e) {
-    return Status::Internal(std::string(what) + ": " + e.what());
+    return Status::Internal(context + ": " + OneLine(e.what()));
   }
 }
 
