@@ -115,11 +115,28 @@ class Projector::Impl {
       if (options_.give_up_after.count() > 0 && waited >= options_.give_up_after) {
         return status.WithContext("gave up " + std::string(what));
       }
+      if (Cancelled()) return status.WithContext("cancelled " + std::string(what));
       ++stats_.retries;
       spdlog::warn("{}: {}; retrying in {} ms", what, status.message(), wait.count());
-      std::this_thread::sleep_for(wait);
+      if (!Pause(wait)) return status.WithContext("cancelled " + std::string(what));
       wait = std::min(wait * 2, options_.retry_max);
     }
+  }
+
+  bool Cancelled() const { return options_.cancelled && options_.cancelled(); }
+
+  // Sleeps for `wait`, looking at options_.cancelled every 50 ms; false if
+  // it was cancelled.
+  bool Pause(std::chrono::milliseconds wait) const {
+    constexpr std::chrono::milliseconds kCancelPoll{50};
+    auto until = std::chrono::steady_clock::now() + wait;
+    for (auto now = std::chrono::steady_clock::now(); now < until;
+         now = std::chrono::steady_clock::now()) {
+      if (Cancelled()) return false;
+      std::this_thread::sleep_for(
+          std::min<std::chrono::steady_clock::duration>(until - now, kCancelPoll));
+    }
+    return !Cancelled();
   }
 
   ProjectorOptions options_;

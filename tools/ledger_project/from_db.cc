@@ -2,6 +2,7 @@
 // follower that polls for new events.
 #include <spdlog/spdlog.h>
 
+#include <filesystem>
 #include <iostream>
 #include <thread>
 
@@ -12,6 +13,11 @@ namespace ledger::project {
 namespace {
 
 Result<std::unique_ptr<EventLog>> OpenLog(const Flags& flags) {
+  // RocksDB would create the directory (and LOCK, LOG) before refusing it.
+  std::error_code error;
+  if (!std::filesystem::is_directory(flags.db, error)) {
+    return Status::NotFound("no log at " + flags.db + ": not a directory");
+  }
   LogOptions options;
   options.path = flags.db;
   options.master_key_path = flags.master_key.empty() ? flags.db + ".master-key" : flags.master_key;

@@ -1,6 +1,7 @@
 // ledger-project: keeps the PostgreSQL read models (projections/sql) from
 // the ledger's global feed, exactly once. See projections/README.md.
 #include <signal.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
@@ -72,6 +73,8 @@ int main(int argc, char** argv) {
   connect->excludes(db);
   CLI11_PARSE(app, argc, argv);
 
+  // Logs go to stderr: stdout carries only the closing summary line.
+  spdlog::set_default_logger(spdlog::stderr_color_mt("ledger-project"));
   spdlog::set_level(spdlog::level::from_str(flags.log_level));
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ ledger-project: %v");
   if (flags.db.empty() && flags.connect.empty()) {
@@ -87,6 +90,8 @@ int main(int argc, char** argv) {
     return 2;
   }
   WatchSignals();
+  // A signal also ends the retrying while PostgreSQL is away.
+  flags.projector.cancelled = [] { return ledger::project::stop_requested.load(); };
   return flags.db.empty() ? ledger::project::RunFromServer(flags)
                           : ledger::project::RunFromDb(flags);
 }

@@ -37,6 +37,11 @@ struct ProjectorOptions {
   // Give up (kUnavailable) after this long without a successful attempt;
   // zero: never give up.
   std::chrono::milliseconds give_up_after{0};
+  // Polled while retrying (also during the waits): once it returns true the
+  // retrying stops with kUnavailable, so a process asked to stop is not held
+  // by a PostgreSQL that is away. Nothing is half-written: the batch in hand
+  // committed or it did not. Empty: never cancelled.
+  std::function<bool()> cancelled;
 };
 
 struct ProjectorStats {
@@ -60,8 +65,8 @@ class Projector {
 
   // Folds `events` (global order) and writes those past the checkpoint as
   // one transaction. On kUnavailable from PostgreSQL it reconnects and
-  // retries the same batch until it commits or options.give_up_after
-  // passes. A gap in the feed is kInternal.
+  // retries the same batch until it commits, options.give_up_after passes
+  // or options.cancelled says stop. A gap in the feed is kInternal.
   Status Project(std::span<const StoredEvent> events);
 
   // The state the projector holds for an org (nullptr if none).
