@@ -9,6 +9,7 @@
 #include <deque>
 #include <iostream>
 #include <mutex>
+#include <thread>
 
 #include "feeds.h"
 #include "ledger/client/client.h"
@@ -93,7 +94,23 @@ Result<std::unique_ptr<client::Client>> ConnectClient(const Flags& flags, const 
   if (!address.ok()) return address;
   options.token = flags.token;
   options.client_name = name;
-  return client::Client::Connect(options);
+  // ledgerd may be restarting: retry an unreachable server (as the
+  // projector retries PostgreSQL) until it answers or a signal says stop;
+  // a refused token or a bad address fails at once.
+  auto wait = std::chrono::milliseconds(100);
+  while (true) {
+    Result<std::unique_ptr<client::Client>> client = client::Client::Connect(options);
+    if (client.ok() || client.status().code() != Code::kUnavailable || stop_requested) {
+      return client;
+    }
+    spdlog::warn("connecting to ledgerd at {}: {}; retrying in {} ms", flags.connect,
+                 client.status().message(), wait.count());
+    for (auto slept = std::chrono::milliseconds(0); slept < wait && !stop_requested;
+         slept += std::chrono::milliseconds(50)) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    wait = std::min(wait * 2, std::chrono::milliseconds(5000));
+  }
 }
 
 }  // namespace
