@@ -182,6 +182,32 @@ TEST_F(ServerTest, SubscriptionCatchesUpThenDeliversLiveEventsWithoutGaps) {
   }
 }
 
+// A catch-up larger than the output limit must not stall once appends stop:
+// subscriptions pause at half the limit and resume as the output drains.
+TEST_F(ServerTest, CatchUpLargerThanTheOutputLimitCompletesWithoutNewCommits) {
+  StopServer();
+  server::ServerLimits limits;
+  limits.max_outbound_bytes = 8 * 1024;  // a few batches
+  limits.max_read_events = 4;
+  StartServer(limits);
+  auto writer = Connect();
+  CreateOrg(*writer);
+  constexpr uint64_t kEvents = 400;  // well over 8 KiB of records
+  for (uint64_t i = 0; i < kEvents / 50; ++i) {
+    ASSERT_TRUE(writer->AppendAndWait(2 + i, Commands(Teams(org_, 50, "t" + std::to_string(i)))));
+  }
+  auto reader = Connect();
+  ASSERT_TRUE(reader->Send(wire::EncodeSubscribe(10, org_.ToString(), 1)));
+  uint64_t next = 1;
+  while (next <= kEvents + 1) {
+    std::optional<std::string> batch = reader->Next();
+    ASSERT_TRUE(batch) << "the catch-up stalled at org seq " << next;
+    const wire::SubscriptionEvents* events = AsMessage(*batch).body_as_SubscriptionEvents();
+    ASSERT_TRUE(events);
+    for (const wire::EventRecord* record : *events->events()) EXPECT_EQ(record->org_seq(), next++);
+  }
+}
+
 TEST_F(ServerTest, GlobalFeedNeedsAnAdminToken) {
   auto writer = Connect();
   CreateOrg(*writer);

@@ -2,6 +2,7 @@
 
 #include <date/date.h>
 
+#include <array>
 #include <cctype>
 #include <chrono>
 #include <cstdio>
@@ -46,31 +47,65 @@ void Row::RawJson(std::string value) {
   nulls_.push_back(false);
 }
 
+namespace {
+
+// The bytes COPY's text format escapes: the delimiter, newlines, backslash.
+constexpr std::array<bool, 256> kCopyEscaped = [] {
+  std::array<bool, 256> escaped{};
+  for (unsigned char c : {'\\', '\t', '\n', '\r'}) escaped[c] = true;
+  return escaped;
+}();
+
+char CopyEscapeLetter(char c) {
+  switch (c) {
+    case '\t':
+      return 't';
+    case '\n':
+      return 'n';
+    case '\r':
+      return 'r';
+    default:
+      return c;  // the backslash escapes itself
+  }
+}
+
+// Appends the runs between escapes whole: a rebuild formats about 0.8 KB of
+// COPY text per event, and one push_back per byte cost a fifth of its
+// rendering time.
+void AppendCopyEscaped(std::string_view value, std::string* line) {
+  size_t run_start = 0;
+  for (size_t i = 0; i < value.size(); ++i) {
+    if (!kCopyEscaped[static_cast<unsigned char>(value[i])]) continue;
+    line->append(value.data() + run_start, i - run_start);
+    line->push_back('\\');
+    line->push_back(CopyEscapeLetter(value[i]));
+    run_start = i + 1;
+  }
+  line->append(value.data() + run_start, value.size() - run_start);
+}
+
+// `value` as exactly `width` decimal digits, zero-padded.
+char* AppendDigits(char* out, int64_t value, int width) {
+  for (int i = width - 1; i >= 0; --i) {
+    out[i] = static_cast<char>('0' + value % 10);
+    value /= 10;
+  }
+  return out + width;
+}
+
+}  // namespace
+
 void Row::AppendCopyLine(std::string* line) const {
+  size_t bytes = values_.size();
+  for (const std::string& value : values_) bytes += value.size();
+  line->reserve(line->size() + bytes);
   for (size_t i = 0; i < values_.size(); ++i) {
     if (i > 0) line->push_back('\t');
     if (nulls_[i]) {
       line->append("\\N");
       continue;
     }
-    for (char c : values_[i]) {
-      switch (c) {
-        case '\\':
-          line->append("\\\\");
-          break;
-        case '\t':
-          line->append("\\t");
-          break;
-        case '\n':
-          line->append("\\n");
-          break;
-        case '\r':
-          line->append("\\r");
-          break;
-        default:
-          line->push_back(c);
-      }
-    }
+    AppendCopyEscaped(values_[i], line);
   }
 }
 
@@ -80,10 +115,33 @@ std::string FormatTime(int64_t micros) {
   auto day = floor<days>(t);
   date::year_month_day ymd{day};
   date::hh_mm_ss<microseconds> hms{t - day};
+  int year = static_cast<int>(ymd.year());
+  if (year >= 0 && year <= 9999) {
+    // By hand: with snprintf this was an eighth of rendering an event row
+    // (three times per row) in a profile. Same text as the general case.
+    char text[32];
+    char* out = AppendDigits(text, year, 4);
+    *out++ = '-';
+    out = AppendDigits(out, static_cast<unsigned>(ymd.month()), 2);
+    *out++ = '-';
+    out = AppendDigits(out, static_cast<unsigned>(ymd.day()), 2);
+    *out++ = ' ';
+    out = AppendDigits(out, hms.hours().count(), 2);
+    *out++ = ':';
+    out = AppendDigits(out, hms.minutes().count(), 2);
+    *out++ = ':';
+    out = AppendDigits(out, hms.seconds().count(), 2);
+    *out++ = '.';
+    out = AppendDigits(out, hms.subseconds().count(), 6);
+    *out++ = '+';
+    *out++ = '0';
+    *out++ = '0';
+    return std::string(text, out);
+  }
   char text[96];  // roomy: GCC cannot see that the fields are small
-  std::snprintf(text, sizeof text, "%04d-%02u-%02u %02lld:%02lld:%02lld.%06lld+00",
-                static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
-                static_cast<unsigned>(ymd.day()), static_cast<long long>(hms.hours().count()),
+  std::snprintf(text, sizeof text, "%04d-%02u-%02u %02lld:%02lld:%02lld.%06lld+00", year,
+                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
+                static_cast<long long>(hms.hours().count()),
                 static_cast<long long>(hms.minutes().count()),
                 static_cast<long long>(hms.seconds().count()),
                 static_cast<long long>(hms.subseconds().count()));

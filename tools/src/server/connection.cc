@@ -210,7 +210,13 @@ void Connection::OnWrite(const error_code& error) {
     Linger();
     return;
   }
-  if (was_blocked && outbound_bytes_ < parts_.limits.max_outbound_bytes) Resume();
+  if (was_blocked && outbound_bytes_ < parts_.limits.max_outbound_bytes) {
+    Resume();
+  } else if (!subscriptions_.empty() && outbound_bytes_ < parts_.limits.max_outbound_bytes / 2) {
+    // Subscriptions stop sending at half the output limit: go on as the
+    // output drains, not only at the next commit (which may never come).
+    PumpSubscriptions();
+  }
 }
 
 // ---------------------------------------------------------------------------
