@@ -15,6 +15,9 @@ data=${LEDGER_DEMO_DIR:-$PWD/demo-data}
 db="$data/ledger"
 rm -rf "$db" "$db.master-key" "$db.port"
 mkdir -p "$data"
+# PostgreSQL runs as its own user (tools/pg.sh): it must be able to reach its
+# directory inside $data (mktemp -d makes 0700 directories).
+chmod a+x "$data"
 
 # An admin token (stored hashed beside the log); the demo appends to many orgs.
 token=$(build/tools/ledger token create --db "$db" --admin --note demo 2>/dev/null)
