@@ -18,6 +18,7 @@
 #include <sstream>
 #include <thread>
 
+#include "child_process.h"
 #include "pg_server.h"
 #include "projection_fixture.h"
 #include "test_util.h"
@@ -36,83 +37,9 @@ constexpr auto kErrorTimeout = 10s;   // bad input must be reported well within 
 constexpr auto kListenTimeout = 10s;  // ledgerd writing its port file
 constexpr int kDemoOrgs = 3;          // enough for a multi-org feed, fast to append
 
-std::string FileText(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 bool Contains(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;
 }
-
-// A child process with stdin from /dev/null and stdout and stderr in two
-// files. The destructor kills and reaps it if it still runs, so no process
-// outlives a test that fails half-way.
-class Child {
- public:
-  Child(const std::vector<std::string>& argv, const std::string& out, const std::string& err)
-      : out_(out), err_(err) {
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, out.c_str(),
-                                     O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, err.c_str(),
-                                     O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    std::vector<char*> arguments;
-    for (const std::string& arg : argv) arguments.push_back(const_cast<char*>(arg.c_str()));
-    arguments.push_back(nullptr);
-    int error = posix_spawn(&pid_, arguments[0], &actions, nullptr, arguments.data(), environ);
-    posix_spawn_file_actions_destroy(&actions);
-    if (error != 0) throw std::runtime_error("cannot run " + argv[0]);
-  }
-  ~Child() {
-    if (pid_ > 0) Stop(SIGKILL);
-  }
-  Child(const Child&) = delete;
-  Child& operator=(const Child&) = delete;
-
-  // The exit code, or 128 + the signal number. Kills it after `timeout`.
-  int Wait(std::chrono::milliseconds timeout = kRunTimeout) {
-    auto deadline = Clock::now() + timeout;
-    while (pid_ > 0 && Clock::now() < deadline) {
-      if (Reap(WNOHANG)) return code_;
-      std::this_thread::sleep_for(5ms);
-    }
-    if (pid_ > 0) {
-      ADD_FAILURE() << "still running after " << timeout.count() << " ms: killed";
-      kill(pid_, SIGKILL);
-      Reap(0);
-    }
-    return code_;
-  }
-  // Sends `signal` (unless it already exited) and waits as Wait does.
-  int Stop(int signal, std::chrono::milliseconds timeout = kRunTimeout) {
-    if (pid_ > 0 && !Reap(WNOHANG)) kill(pid_, signal);
-    return Wait(timeout);
-  }
-  std::string out() const { return FileText(out_); }
-  std::string err() const { return FileText(err_); }
-
- private:
-  bool Reap(int options) {
-    int status = 0;
-    pid_t reaped;
-    do {
-      reaped = waitpid(pid_, &status, options);
-    } while (reaped < 0 && errno == EINTR);
-    if (reaped != pid_) return false;
-    code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    pid_ = -1;
-    return true;
-  }
-
-  std::string out_, err_;
-  pid_t pid_ = -1;
-  int code_ = -1;
-};
 
 // A finished child's exit code and what it printed.
 struct Outcome {
