@@ -1,46 +1,18 @@
 // State queries: replay from the newest usable snapshot, as of a version or
 // an instant, and one entity's history.
-#include <flatbuffers/minireflect.h>
-
 #include <algorithm>
 
 #include "ledger/apply.h"
+#include "ledger/event_mentions.h"
 #include "ledger_impl.h"
 
 namespace ledger {
-namespace {
-
-// Does any string field of the payload (nested tables included) equal id?
-class MentionsVisitor : public flatbuffers::IterationVisitor {
- public:
-  explicit MentionsVisitor(std::string_view id) : id_(id) {}
-  void String(const flatbuffers::String* s) override { found_ |= s && s->string_view() == id_; }
-  bool found() const { return found_; }
-
- private:
-  std::string_view id_;
-  bool found_ = false;
-};
 
 bool IsDerived(const fb::Event& event) {
   const fb::Actor* actor = event.envelope()->actor();
   return actor && actor->kind() == fb::ActorKind::System && actor->id() &&
          actor->id()->string_view() == kDerivedActorId && event.envelope()->causation_id();
 }
-
-bool Mentions(const fb::Event& event, std::string_view id) {
-  fb::Payload type = event.payload_type();
-  if (type == fb::Payload::NONE || event.payload() == nullptr || type > fb::Payload::MAX)
-    return false;
-  const flatbuffers::TypeTable* union_table = fb::PayloadTypeTable();
-  const flatbuffers::TypeCode& code = union_table->type_codes[static_cast<size_t>(type)];
-  MentionsVisitor visitor(id);
-  flatbuffers::IterateObject(static_cast<const uint8_t*>(event.payload()),
-                             union_table->type_refs[code.sequence_ref](), &visitor);
-  return visitor.found();
-}
-
-}  // namespace
 
 Status ReplayInto(const EventLog& log, uint64_t up_to_version, State* state) {
   if (state->version >= up_to_version) return Status::Ok();
@@ -86,19 +58,29 @@ Result<State> Ledger::StateAt(const Uuid& org, uint64_t version) const {
   return LoadState(*log_, org, version);
 }
 
-Result<State> Ledger::StateAsOf(const Uuid& org, int64_t recorded_at) const {
-  Result<uint64_t> version = log_->OrgSeqAsOf(org, recorded_at);
+Result<uint64_t> VersionAsOf(const EventLog& log, const Uuid& org, int64_t recorded_at) {
+  Result<uint64_t> version = log.OrgSeqAsOf(org, recorded_at);
   if (!version.ok()) return version.status();
   // A command and the events it implied were committed together but carry
   // consecutive microseconds: never show a command without its consequences
   // (an approval without the resolution it caused).
   uint64_t end = *version;
   while (end > 0) {
-    Result<StoredEvent> next = log_->Get(org, end + 1);
+    Result<StoredEvent> next = log.Get(org, end + 1);
     if (!next.ok() || !IsDerived(*next->event())) break;
     ++end;
   }
-  return LoadState(*log_, org, end);
+  return end;
+}
+
+Result<State> StateFromLog(const EventLog& log, const Uuid& org, uint64_t version) {
+  return LoadState(log, org, version);
+}
+
+Result<State> Ledger::StateAsOf(const Uuid& org, int64_t recorded_at) const {
+  Result<uint64_t> version = VersionAsOf(*log_, org, recorded_at);
+  if (!version.ok()) return version.status();
+  return LoadState(*log_, org, *version);
 }
 
 Result<std::vector<EntityChange>> Ledger::History(const Uuid& org,
@@ -108,7 +90,7 @@ Result<std::vector<EntityChange>> Ledger::History(const Uuid& org,
   std::vector<EntityChange> changes;
   LEDGER_RETURN_IF_ERROR(log_->ScanOrg(org, 1, head->size, [&](const StoredEvent& stored) {
     const fb::Event& event = *stored.event();
-    if (Mentions(event, entity_id)) {
+    if (EventMentions(event, entity_id)) {
       const fb::Actor* actor = event.envelope()->actor();
       changes.push_back({stored.position, actor ? actor->kind() : fb::ActorKind::Unknown,
                          actor && actor->id() ? actor->id()->str() : std::string(),

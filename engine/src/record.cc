@@ -14,6 +14,30 @@ std::string_view StoredEvent::event_bytes() const {
 
 const fb::Event* StoredEvent::event() const { return fb::GetEvent(event_bytes().data()); }
 
+Status VerifyStoredEvent(const StoredEvent& event) {
+  const Position& at = event.position;
+  std::string where = "org " + at.org.ToString() + " seq " + std::to_string(at.org_seq);
+  std::string_view body = event.body;
+  if (body.size() < record::kHeaderBytes) return Status::Corruption(where + ": body too short");
+  if (static_cast<uint8_t>(body[0]) != record::kVersion) {
+    return Status::Corruption(where + ": unknown record version " +
+                              std::to_string(static_cast<uint8_t>(body[0])));
+  }
+  if (static_cast<int64_t>(coding::GetFixed64(body.substr(8))) != at.recorded_at ||
+      coding::GetFixed64(body.substr(16)) != at.global_seq ||
+      coding::GetFixed64(body.substr(24)) != at.org_seq) {
+    return Status::Tampered(where + ": the record header disagrees with the event's position");
+  }
+  if (LeafHash(body) != event.leaf_hash) {
+    return Status::Tampered(where + ": event bytes do not match their leaf hash");
+  }
+  Uuid org;
+  Status checked = record::CheckEvent(event.event_bytes(), &org);
+  if (!checked.ok()) return Status::Corruption(where + ": " + checked.message());
+  if (org != at.org) return Status::Corruption(where + ": event names another org");
+  return Status::Ok();
+}
+
 namespace record {
 namespace {
 

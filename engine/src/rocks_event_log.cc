@@ -11,8 +11,8 @@
 namespace ledger {
 namespace {
 
-constexpr const char* kColumnNames[] = {"default",      "events",    "global",   "tree",
-                                        "orgs",         "subject_keys", "directory", "snapshots"};
+constexpr const char* kColumnNames[] = {"default", "events",       "global",    "tree",
+                                        "orgs",    "subject_keys", "directory", "snapshots"};
 constexpr const char* kFormatKey = "ledger.format";
 constexpr const char* kFormatVersion = "1";  // never change: on disk
 
@@ -47,6 +47,26 @@ rocksdb::Options LogRocksOptions() {
   return options;
 }
 
+namespace {
+
+// The subject keys of a read-only log whose master key is not at hand.
+class MissingKeys final : public SubjectKeys {
+ public:
+  explicit MissingKeys(std::string why) : why_(std::move(why)) {}
+  Result<SealedValue> Seal(const Uuid&, std::string_view) override { return Unavailable(); }
+  Result<std::optional<std::string>> Open(const fb::Sealed&) override { return Unavailable(); }
+  Status Forget(const Uuid&) override { return Unavailable(); }
+  bool IsForgotten(const Uuid&) override { return false; }
+
+ private:
+  Status Unavailable() const {
+    return Status::FailedPrecondition(why_ + ": personal fields stay sealed");
+  }
+  std::string why_;
+};
+
+}  // namespace
+
 Result<std::unique_ptr<EventLog>> RocksEventLog::Open(const LogOptions& options) {
   if (options.path.empty()) return Status::InvalidArgument("no database path given");
   std::unique_ptr<RocksEventLog> log(new RocksEventLog(options));
@@ -54,9 +74,16 @@ Result<std::unique_ptr<EventLog>> RocksEventLog::Open(const LogOptions& options)
   LEDGER_RETURN_IF_ERROR(log->LoadLastGlobalSeq());
   Result<std::unique_ptr<SubjectKeyStore>> keys =
       SubjectKeyStore::Open(log->db_.get(), log->columns_[kSubjectKeys], options.master_key_path,
-                            options.create_master_key);
-  if (!keys.ok()) return keys.status();
-  log->subject_keys_ = std::move(keys).value();
+                            options.create_master_key && !options.read_only);
+  if (keys.ok()) {
+    log->subject_keys_ = std::move(keys).value();
+  } else if (options.read_only && keys.status().code() == Code::kNotFound) {
+    // An auditor without the master key still reads, replays and verifies
+    // everything; only personal fields stay sealed.
+    log->missing_keys_ = std::make_unique<MissingKeys>(keys.status().message());
+  } else {
+    return keys.status();
+  }
   return std::unique_ptr<EventLog>(std::move(log));
 }
 
@@ -78,12 +105,24 @@ Status RocksEventLog::OpenDatabase() {
   snapshots.min_blob_size = 4096;
   snapshots.blob_compression_type = rocksdb::kNoCompression;
   rocksdb::DB* raw = nullptr;
-  LEDGER_RETURN_IF_ERROR(
-      FromRocks(rocksdb::DB::Open(options, options_.path, descriptors, &columns_, &raw),
-                "open " + options_.path));
+  if (options_.read_only) {
+    // Keep every table file open from the start: the writer may delete
+    // compacted files later, and an open file stays readable.
+    options.max_open_files = -1;
+    LEDGER_RETURN_IF_ERROR(FromRocks(
+        rocksdb::DB::OpenForReadOnly(options, options_.path, descriptors, &columns_, &raw),
+        "open " + options_.path + " read-only"));
+  } else {
+    LEDGER_RETURN_IF_ERROR(
+        FromRocks(rocksdb::DB::Open(options, options_.path, descriptors, &columns_, &raw),
+                  "open " + options_.path));
+  }
   db_.reset(raw);
   std::string format;
   rocksdb::Status read = db_->Get(rocksdb::ReadOptions(), columns_[kDefault], kFormatKey, &format);
+  if (read.IsNotFound() && options_.read_only) {
+    return Status::NotFound(options_.path + " holds no ledger (no format marker)");
+  }
   if (read.IsNotFound()) {
     rocksdb::WriteOptions synced;
     synced.sync = true;

@@ -50,10 +50,14 @@ class RocksEventLog final : public EventLog {
   Result<uint64_t> OrgSeqAsOf(const Uuid& org, int64_t recorded_at) const override;
   Result<TreeHead> Head(const Uuid& org) const override;
   Result<TreeHead> HeadAt(const Uuid& org, uint64_t size) const override;
+  Result<Digest> SubtreeHash(const Uuid& org, uint64_t begin, uint64_t end) const override;
   Status VerifyOrg(const Uuid& org) const override;
   Result<std::vector<Uuid>> Orgs() const override;
   uint64_t LastGlobalSeq() const override { return last_global_seq_.load(); }
-  SubjectKeys& subject_keys() override { return *subject_keys_; }
+  SubjectKeys& subject_keys() override {
+    if (subject_keys_) return *subject_keys_;
+    return *missing_keys_;
+  }
 
  private:
   enum Column {
@@ -95,6 +99,8 @@ class RocksEventLog final : public EventLog {
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> columns_;
   std::unique_ptr<SubjectKeyStore> subject_keys_;
+  // A read-only log opened without its master key: every Seal or Open fails.
+  std::unique_ptr<SubjectKeys> missing_keys_;
   std::mutex append_mutex_;  // enforces the one-writer contract
   // Per-event results of the current Append, kept to reuse their memory.
   // Guarded by append_mutex_.

@@ -127,7 +127,7 @@ void RocksEventLog::AddRun(std::span<const std::string_view> events, OrgRun& run
 }
 
 Result<std::vector<Position>> RocksEventLog::Append(std::span<const std::string_view> events,
-                                                   const AppendOptions& options) {
+                                                    const AppendOptions& options) {
   std::span<const DirectoryEntry> directory = options.directory;
   std::lock_guard writer(append_mutex_);
   if (events.size() > limits::kBatchEventsMax) {

@@ -169,6 +169,17 @@ Result<TreeHead> RocksEventLog::HeadAt(const Uuid& org, uint64_t size) const {
   return TreeHead{size, *root};
 }
 
+Result<Digest> RocksEventLog::SubtreeHash(const Uuid& org, uint64_t begin, uint64_t end) const {
+  Result<TreeHead> current = Head(org);
+  if (!current.ok()) return current.status();
+  if (begin >= end || end > current->size) {
+    return Status::InvalidArgument("org " + org.ToString() + " has " +
+                                   std::to_string(current->size) + " events: no subtree [" +
+                                   std::to_string(begin) + ", " + std::to_string(end) + ")");
+  }
+  return TreeReader(db_.get(), columns_[kEvents], columns_[kTree], org).SubtreeHash(begin, end);
+}
+
 Result<std::vector<Uuid>> RocksEventLog::Orgs() const {
   std::vector<Uuid> orgs;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), columns_[kOrgs]));

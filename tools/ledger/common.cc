@@ -61,4 +61,15 @@ int Fail(const std::string& message) {
 
 int Fail(const Status& status) { return Fail(status.ToString()); }
 
+int FailBrief(const Status& status) {
+  switch (status.code()) {
+    case Code::kNotFound:
+    case Code::kInvalidArgument:
+    case Code::kFailedPrecondition:
+      return Fail(status.message());
+    default:
+      return Fail(status);
+  }
+}
+
 }  // namespace ledger::cli

@@ -30,5 +30,9 @@ bool ParseOrg(const std::string& text, Uuid* org);
 // "error: <message>" on stderr; returns the exit status to use.
 int Fail(const std::string& message);
 int Fail(const Status& status);
+// "error: <message>" for errors about the user's input (not found, invalid
+// argument, failed precondition: "unknown org X" says it all); the code
+// stays in front of the others ("tampered: ...").
+int FailBrief(const Status& status);
 
 }  // namespace ledger::cli

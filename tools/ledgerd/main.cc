@@ -7,6 +7,7 @@
 #include <fstream>
 #include <iostream>
 
+#include "ledger/audit/signed_head.h"
 #include "ledger/ledger.h"
 #include "ledger/server/server.h"
 
@@ -19,6 +20,7 @@ struct Flags {
   std::string listen = "127.0.0.1:7400";
   std::string metrics;
   std::string port_file;
+  std::string signing_key;
   std::string log_level = "info";
   int io_threads = 1;
   uint64_t snapshot_every = ledger::limits::kSnapshotEveryDefault;
@@ -58,6 +60,13 @@ int Run(const Flags& flags) {
   options.limits = flags.limits;
   options.limits.idle_timeout = std::chrono::milliseconds(flags.idle_timeout_ms);
   spdlog::set_level(spdlog::level::from_str(flags.log_level));
+  if (!flags.signing_key.empty()) {
+    auto key = ledger::audit::LoadSigningKey(flags.signing_key);
+    if (!key.ok()) return Fail(key.status().message());
+    options.signing_key = *key;
+    spdlog::info("signing tree heads with Ed25519 key {}",
+                 ledger::audit::KeyToHex(key->public_key));
+  }
 
   std::string tokens_path =
       flags.tokens.empty() ? ledger::server::TokenStorePath(flags.db) : flags.tokens;
@@ -117,6 +126,8 @@ int main(int argc, char** argv) {
   app.add_option("--metrics", flags.metrics,
                  "HOST:PORT for Prometheus metrics at /metrics; default: off");
   app.add_option("--port-file", flags.port_file, "write the listening port here once serving");
+  app.add_option("--signing-key", flags.signing_key,
+                 "Ed25519 secret key file (`ledger keygen`): sign every tree head served");
   app.add_option("--io-threads", flags.io_threads, "threads serving sockets")
       ->capture_default_str()
       ->check(CLI::Range(1, 64));

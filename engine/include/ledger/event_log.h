@@ -35,6 +35,10 @@ struct LogOptions {
   // Keep it outside the database directory.
   std::string master_key_path;
   bool create_if_missing = true;
+  // Open RocksDB's read-only instance: a static view of the log as of
+  // opening, safe while another process (ledgerd) writes it. Writes fail;
+  // a missing master key leaves personal fields sealed (opening them fails).
+  bool read_only = false;
   // Create the master key file (mode 0600) if it does not exist.
   bool create_master_key = true;
   // fsync every Append. Turning it off breaks the durability promise: only
@@ -116,6 +120,12 @@ class EventLog {
   // The tree head now, and as it was when the org had `size` events.
   virtual Result<TreeHead> Head(const Uuid& org) const = 0;
   virtual Result<TreeHead> HeadAt(const Uuid& org, uint64_t size) const = 0;
+
+  // MTH(D[begin:end]) of the org's committed tree (RFC 9162 2.1.1, leaves
+  // 0-based), from stored nodes in O(log n). InvalidArgument unless
+  // begin < end <= size and the range is one the RFC's recursion visits
+  // (merkle_proof.h).
+  virtual Result<Digest> SubtreeHash(const Uuid& org, uint64_t begin, uint64_t end) const = 0;
 
   // Re-reads the org's whole history: checksums, headers, leaf hashes, stored
   // tree nodes and the current root. The first failure names org and seq.

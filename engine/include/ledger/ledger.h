@@ -110,4 +110,17 @@ class Ledger {
 // `state`. The building block of every state query.
 Status ReplayInto(const EventLog& log, uint64_t up_to_version, State* state);
 
+// The org's state after event `version` (capped at its last event), from the
+// log alone: its newest usable snapshot plus the events after it. What
+// Ledger::StateAt answers, for readers without a write model (auditors on a
+// read-only log).
+Result<State> StateFromLog(const EventLog& log, const Uuid& org, uint64_t version);
+// The org's version as of `recorded_at`: its last event recorded at or
+// before it, extended over the derived events committed with that event.
+// 0 if the org had no event yet.
+Result<uint64_t> VersionAsOf(const EventLog& log, const Uuid& org, int64_t recorded_at);
+// Was the event derived by the ledger from the command before it (an
+// approval's resolution, a budget threshold)?
+bool IsDerived(const fb::Event& event);
+
 }  // namespace ledger

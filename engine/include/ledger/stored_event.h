@@ -8,6 +8,7 @@
 
 #include "ledger/fb/events_generated.h"
 #include "ledger/merkle.h"
+#include "ledger/status.h"
 #include "ledger/uuid.h"
 
 namespace ledger {
@@ -31,5 +32,13 @@ struct StoredEvent {
   // REQUIRES: the record was read through the engine (verified on read).
   const fb::Event* event() const;
 };
+
+// Checks an event that arrived from outside the engine (a server's reply, an
+// evidence bundle): the body's record header is well formed and agrees with
+// `position` (org_seq, global_seq, recorded_at), the event inside verifies
+// as a ledger.fb.Event of position.org, and leaf_hash == LeafHash(body).
+// After it succeeds, event() is safe to call. Errors name the org and seq;
+// a leaf hash mismatch is kTampered.
+Status VerifyStoredEvent(const StoredEvent& event);
 
 }  // namespace ledger

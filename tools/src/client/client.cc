@@ -146,6 +146,27 @@ Result<::ledger::TreeHead> Client::TreeHead(const Uuid& org, uint64_t size) {
   });
 }
 
+Result<SignedTreeHeadReply> Client::SignedTreeHead(const Uuid& org, uint64_t size) {
+  using Done = std::function<void(Result<SignedTreeHeadReply>)>;
+  return Wait<SignedTreeHeadReply>(*core_, [&](Done done) {
+    Request request;
+    request.id = core_->NextId();
+    request.reply_type = wire::Body::TreeHeadReply;
+    request.frame = wire::EncodeTreeHeadRequest(request.id, org.ToString(), size);
+    request.complete = [done](const wire::Message* reply, const Status& status) {
+      if (reply == nullptr) return done(status);
+      const wire::TreeHeadReply& body = *reply->body_as_TreeHeadReply();
+      Result<::ledger::TreeHead> head = wire::ToTreeHead(body);
+      if (!head.ok()) return done(Malformed("TreeHeadReply", head.status()));
+      Result<wire::HeadSignature> signature = wire::ToHeadSignature(body);
+      if (!signature.ok()) return done(Malformed("TreeHeadReply", signature.status()));
+      done(SignedTreeHeadReply{head->size, head->root, signature->timestamp,
+                               std::move(signature->key), std::move(signature->signature)});
+    };
+    return request;
+  });
+}
+
 Result<std::vector<std::optional<std::string>>> Client::OpenSealed(
     std::span<const SealedValue> values) {
   using Opened = std::vector<std::optional<std::string>>;

@@ -24,6 +24,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "ledger/audit/signed_head.h"
 #include "ledger/ledger.h"
 #include "ledger/server/limits.h"
 #include "ledger/server/tokens.h"
@@ -52,6 +53,8 @@ struct ServerParts {
   ConnectionOwner* owner = nullptr;
   ServerLimits limits;
   std::string server_name;
+  // Owned by the server's options; null: tree heads go out unsigned.
+  const audit::SigningKey* signing_key = nullptr;
 };
 
 class Connection : public std::enable_shared_from_this<Connection> {

@@ -3,6 +3,8 @@
 // the sequencer's writes.
 #include <spdlog/spdlog.h>
 
+#include <chrono>
+
 #include "connection.h"
 #include "ledger/wire/messages.h"
 
@@ -32,6 +34,18 @@ Status OpenFailure(size_t index, const Status& status) {
     return Status::InvalidArgument(context + ": " + status.message() + "; nothing was opened");
   }
   return status.WithContext(context);
+}
+
+template <size_t N>
+std::string Bytes(const std::array<uint8_t, N>& bytes) {
+  return std::string(reinterpret_cast<const char*>(bytes.data()), N);
+}
+
+// The time a head is signed at: the wall clock, as recorded_at is.
+int64_t NowMicros() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
 }
 
 }  // namespace
@@ -180,7 +194,13 @@ void Connection::TreeHead(uint64_t id, const wire::TreeHeadRequest* request) {
       request->size() == 0 ? log.Head(*org) : log.HeadAt(*org, request->size());
   if (!head.ok()) return Fail(id, head.status());
   if (head->size == 0) return Fail(id, Status::NotFound("the org has no events"));
-  Send(wire::EncodeTreeHeadReply(id, org->ToString(), *head));
+  if (parts_.signing_key == nullptr) {
+    return Send(wire::EncodeTreeHeadReply(id, org->ToString(), *head));
+  }
+  audit::SignedHead signed_head = audit::SignHead(*parts_.signing_key, *org, *head, NowMicros());
+  wire::HeadSignature signature{signed_head.timestamp, Bytes(signed_head.key),
+                                Bytes(signed_head.signature)};
+  Send(wire::EncodeTreeHeadReply(id, org->ToString(), *head, signature));
 }
 
 // ---------------------------------------------------------------------------

@@ -33,6 +33,7 @@ class Server::Impl : public ConnectionOwner {
     parts_.owner = this;
     parts_.limits = options.limits;
     parts_.server_name = options.server_name;
+    if (options_.signing_key) parts_.signing_key = &*options_.signing_key;
   }
 
   Status Start();

@@ -162,12 +162,21 @@ std::string EncodeTreeHeadRequest(uint64_t request_id, std::string_view org_id, 
   return Finish(&fbb, request_id, CreateTreeHeadRequest(fbb, org, size));
 }
 
-std::string EncodeTreeHeadReply(uint64_t request_id, std::string_view org_id,
-                                const TreeHead& head) {
-  FlatBufferBuilder fbb(192);
+std::string EncodeTreeHeadReply(uint64_t request_id, std::string_view org_id, const TreeHead& head,
+                                const HeadSignature& signature) {
+  FlatBufferBuilder fbb(320);
   auto org = OptionalString(&fbb, org_id);
   auto root = fbb.CreateVector(head.root.data(), head.root.size());
-  return Finish(&fbb, request_id, CreateTreeHeadReply(fbb, org, head.size, root));
+  auto bytes = [&fbb](const std::string& value) {
+    return value.empty()
+               ? flatbuffers::Offset<flatbuffers::Vector<uint8_t>>()
+               : fbb.CreateVector(reinterpret_cast<const uint8_t*>(value.data()), value.size());
+  };
+  auto key = bytes(signature.key);
+  auto signed_bytes = bytes(signature.signature);
+  return Finish(
+      &fbb, request_id,
+      CreateTreeHeadReply(fbb, org, head.size, root, signature.timestamp, key, signed_bytes));
 }
 
 std::string EncodeOpenSealed(uint64_t request_id, std::span<const SealedValue> values) {
@@ -391,6 +400,20 @@ Result<TreeHead> ToTreeHead(const TreeHeadReply& reply) {
   }
   out.size = reply.size();
   std::copy(root.begin(), root.end(), out.root.begin());
+  return out;
+}
+
+Result<HeadSignature> ToHeadSignature(const TreeHeadReply& reply) {
+  HeadSignature out;
+  out.key = std::string(View(reply.key()));
+  out.signature = std::string(View(reply.signature()));
+  if (out.key.empty() && out.signature.empty()) return out;
+  if (out.key.size() != 32 || out.signature.size() != 64) {
+    return Status::InvalidArgument("tree head key has " + std::to_string(out.key.size()) +
+                                   " bytes and signature " + std::to_string(out.signature.size()) +
+                                   ", expected 32 and 64");
+  }
+  out.timestamp = reply.timestamp();
   return out;
 }
 

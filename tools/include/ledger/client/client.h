@@ -111,6 +111,18 @@ struct SessionInfo {
   uint32_t max_in_flight = 0;
 };
 
+// A tree head with the server's signature fields (PROTOCOL.md,
+// TreeHeadReply). key and signature are empty (timestamp 0) when the server
+// does not sign heads; otherwise 32 and 64 bytes, not yet verified
+// (ledger::audit::VerifyHeadSignature does).
+struct SignedTreeHeadReply {
+  uint64_t size = 0;
+  Digest root{};
+  int64_t timestamp = 0;  // microseconds since the epoch
+  std::string key;
+  std::string signature;
+};
+
 using AppendCallback = std::function<void(Result<std::vector<CommandResult>>)>;
 // A batch of events in feed order: org_seq for an org feed, global_seq for
 // the global feed. caught_up: the server had nothing more stored when it
@@ -182,6 +194,8 @@ class Client {
                                            uint32_t max_events = 0);
   // The org's tree head at `size` events (0: now).
   Result<::ledger::TreeHead> TreeHead(const Uuid& org, uint64_t size = 0);
+  // The same, with the signature of a ledgerd started with --signing-key.
+  Result<SignedTreeHeadReply> SignedTreeHead(const Uuid& org, uint64_t size = 0);
   // Opens sealed personal fields, as stored in events (wire::ToSealedValue
   // converts a ledger.fb.Sealed). Admin tokens only (kPermissionDenied). One
   // result per value, in order: the plaintext, or nullopt if the subject was

@@ -5,8 +5,10 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
+#include "ledger/audit/signed_head.h"
 #include "ledger/ledger.h"
 #include "ledger/server/limits.h"
 #include "ledger/server/tokens.h"
@@ -21,6 +23,8 @@ struct ServerOptions {
   int io_threads = 1;
   std::string server_name = "ledgerd";
   ServerLimits limits;
+  // Signs every TreeHeadReply (PROTOCOL.md); none: heads go out unsigned.
+  std::optional<audit::SigningKey> signing_key;
 };
 
 class Server {

@@ -72,7 +72,15 @@ std::string EncodeSubscribe(uint64_t request_id, std::string_view org_id, uint64
 std::string EncodeSubscriptionEvents(uint64_t request_id, std::span<const StoredEvent> events,
                                      bool caught_up);
 std::string EncodeTreeHeadRequest(uint64_t request_id, std::string_view org_id, uint64_t size);
-std::string EncodeTreeHeadReply(uint64_t request_id, std::string_view org_id, const TreeHead& head);
+// The signature fields of a TreeHeadReply (PROTOCOL.md): all empty (and
+// timestamp 0) from a server that does not sign heads.
+struct HeadSignature {
+  int64_t timestamp = 0;  // microseconds since the epoch
+  std::string key;        // 32 bytes: Ed25519 public key
+  std::string signature;  // 64 bytes: Ed25519 signature
+};
+std::string EncodeTreeHeadReply(uint64_t request_id, std::string_view org_id, const TreeHead& head,
+                                const HeadSignature& signature = {});
 std::string EncodeOpenSealed(uint64_t request_id, std::span<const SealedValue> values);
 // One per requested value, in order; nullopt: erased (the subject was forgotten).
 std::string EncodeOpenedValues(uint64_t request_id,
@@ -127,6 +135,9 @@ Result<std::vector<StoredEvent>> ToStoredEvents(
 
 // kInvalidArgument unless the root is 32 bytes.
 Result<TreeHead> ToTreeHead(const TreeHeadReply& reply);
+// kInvalidArgument unless key and signature are both absent or 32 and 64
+// bytes. The signature is NOT verified here (signed_head.h does).
+Result<HeadSignature> ToHeadSignature(const TreeHeadReply& reply);
 
 // A sealed field as stored in an event, ready for OpenSealed. kInvalidArgument
 // for a subject_id that is not a UUID or a nonce that is not 24 bytes. The
