@@ -160,6 +160,7 @@ int main(int argc, char** argv) {
   std::vector<uint64_t> sizes = {10'000, 100'000, 1'000'000};
   std::string cli = LEDGER_CLI_BINARY;
   int samples = 20;
+  std::string keep_dir;  // --dir: build there and keep it, for profiling
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     if (arg == "--quick") {
@@ -172,18 +173,23 @@ int main(int argc, char** argv) {
         sizes.push_back(std::stoull(arg.substr(at, comma - at)));
         at = comma == std::string::npos ? arg.size() : comma + 1;
       }
+    } else if (arg.rfind("--dir=", 0) == 0) {
+      keep_dir = arg.substr(6);
     } else if (arg.rfind("--ledger=", 0) == 0) {
       cli = arg.substr(9);
     } else {
-      std::fprintf(stderr,
-                   "usage: ledger-audit-bench [--quick] [--sizes=N,N,...] [--ledger=PATH]\n"
-                   "Times `ledger verify`, `ledger export` and `ledger replay` on one\n"
-                   "generated org per size (default 10k, 100k and 1M events).\n");
+      std::fprintf(
+          stderr,
+          "usage: ledger-audit-bench [--quick] [--sizes=N,N,...] [--dir=PATH] [--ledger=PATH]\n"
+          "Times `ledger verify`, `ledger export` and `ledger replay` on one\n"
+          "generated org per size (default 10k, 100k and 1M events); --dir keeps the log.\n");
       return 2;
     }
   }
-  std::filesystem::path dir =
-      std::filesystem::temp_directory_path() / ("ledger-audit-bench-" + std::to_string(::getpid()));
+  std::filesystem::path dir = keep_dir.empty()
+                                  ? std::filesystem::temp_directory_path() /
+                                        ("ledger-audit-bench-" + std::to_string(::getpid()))
+                                  : std::filesystem::path(keep_dir);
   std::filesystem::create_directories(dir);
   std::string db = (dir / "db").string();
   std::vector<Org> orgs;
@@ -211,6 +217,6 @@ int main(int argc, char** argv) {
       "|-----------|---------|-----------|--------|-----------|--------|---------|---------"
       "|---------|---------|\n");
   for (const Org& org : orgs) Measure(cli, db, org, samples);
-  std::filesystem::remove_all(dir);
+  if (keep_dir.empty()) std::filesystem::remove_all(dir);
   return 0;
 }

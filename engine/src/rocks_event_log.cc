@@ -138,6 +138,11 @@ Status RocksEventLog::OpenDatabase() {
 }
 
 RocksEventLog::~RocksEventLog() {
+  // A read-only instance (an auditor's) replays the WAL into memory on every
+  // open: leave it empty on a clean close so that those opens stay fast.
+  if (db_ && !options_.read_only) {
+    db_->Flush(rocksdb::FlushOptions(), columns_).PermitUncheckedError();
+  }
   subject_keys_.reset();
   for (rocksdb::ColumnFamilyHandle* column : columns_) db_->DestroyColumnFamilyHandle(column);
   if (db_) db_->Close().PermitUncheckedError();
