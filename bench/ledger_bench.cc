@@ -34,6 +34,7 @@ struct Flags {
   uint64_t count = 0;  // events; 0: run for --duration
   double rate = 0;     // events/s offered at a fixed pace; 0: as fast as acknowledged
   bool json = false;
+  std::string latencies_file;  // write every request's latency (ms), one a line
 };
 
 struct Report {
@@ -42,6 +43,7 @@ struct Report {
   uint64_t bytes = 0;
   double seconds = 0;
   Percentiles latency;
+  std::vector<double> latencies_ms;  // every measured request, for --latencies
   std::string first_error;
 };
 
@@ -97,9 +99,20 @@ class Driver {
 
  private:
   void Issue() {
-    size_t size = pool_[0].size();
-    if (stopping_ || paced_ || (budget_ && budget_->fetch_sub(size) < size)) return;
+    if (stopping_ || paced_ || !Claim(pool_[0].size())) return;
     Send(Clock::now());
+  }
+
+  // Takes one request's events from the shared --count budget; false once it
+  // is spent. The last request may overshoot it: every request is a full
+  // batch. (A plain fetch_sub would wrap below zero and never stop.)
+  bool Claim(uint64_t size) {
+    if (budget_ == nullptr) return true;
+    uint64_t left = budget_->load();
+    do {
+      if (left == 0) return false;
+    } while (!budget_->compare_exchange_weak(left, left > size ? left - size : 0));
+    return true;
   }
 
   void Send(Clock::time_point sent) {
@@ -209,15 +222,22 @@ Result<Report> RunOverSocket(const Flags& flags) {
     auto interval = std::chrono::duration_cast<Clock::duration>(
         std::chrono::duration<double>(static_cast<double>(flags.batch) / flags.rate));
     Clock::time_point next = began;
-    for (size_t n = 0; next < window.end; ++n, next += interval) {
+    uint64_t offered = 0;
+    for (size_t n = 0; next < window.end && (!flags.count || offered < flags.count);
+         ++n, next += interval, offered += flags.batch) {
       std::this_thread::sleep_until(next);
       drivers[n % drivers.size()]->IssueAt(next);
     }
   } else {
     for (auto& driver : drivers) driver->Start(&window, flags.count ? &budget : nullptr);
+    // With --count the drivers stop by themselves once the budget is spent
+    // (WaitIdle below waits for that); stopping them here would end the run
+    // after the first window of requests.
     if (!flags.count) std::this_thread::sleep_until(window.end);
   }
-  for (auto& driver : drivers) driver->Stop();
+  if (!flags.count) {
+    for (auto& driver : drivers) driver->Stop();
+  }
   for (auto& driver : drivers) driver->WaitIdle();
   Report report;
   report.mode = "ledgerd";
@@ -228,7 +248,8 @@ Result<Report> RunOverSocket(const Flags& flags) {
     driver->AddTo(&report);
     latencies.insert(latencies.end(), driver->latencies().begin(), driver->latencies().end());
   }
-  report.latency = PercentilesOf(std::move(latencies));
+  report.latency = PercentilesOf(latencies);
+  report.latencies_ms = std::move(latencies);
   return report;
 }
 
@@ -268,7 +289,8 @@ Result<Report> RunInProcess(const Flags& flags) {
   }
   report.seconds =
       flags.count ? std::chrono::duration<double>(Clock::now() - began).count() : flags.duration;
-  report.latency = PercentilesOf(std::move(latencies));
+  report.latency = PercentilesOf(latencies);
+  report.latencies_ms = std::move(latencies);
   return report;
 }
 
@@ -300,6 +322,13 @@ void Print(const Flags& flags, const Report& r) {
   std::printf("  rejected %llu   errors %llu\n", static_cast<unsigned long long>(r.rejected),
               static_cast<unsigned long long>(r.errors));
   if (!r.first_error.empty()) std::printf("  first error: %s\n", r.first_error.c_str());
+}
+
+bool WriteLatencies(const std::string& path, const std::vector<double>& latencies_ms) {
+  FILE* file = std::fopen(path.c_str(), "w");
+  if (file == nullptr) return false;
+  for (double ms : latencies_ms) std::fprintf(file, "%.4f\n", ms);
+  return std::fclose(file) == 0;
 }
 
 }  // namespace
@@ -339,6 +368,8 @@ int main(int argc, char** argv) {
                  "offer this many events/s at a fixed pace (open loop; latency counted from "
                  "each request's scheduled time); default: as fast as acknowledged");
   app.add_flag("--json", flags.json, "print one JSON object");
+  app.add_option("--latencies", flags.latencies_file,
+                 "write each measured request's latency in ms to this file, one a line");
   try {
     app.parse(argc, argv);
     if (flags.connect.empty() && flags.db.empty()) {
@@ -358,5 +389,10 @@ int main(int argc, char** argv) {
     return 1;
   }
   ledger::bench::Print(flags, *report);
+  if (!flags.latencies_file.empty() &&
+      !ledger::bench::WriteLatencies(flags.latencies_file, report->latencies_ms)) {
+    std::cerr << "ledger-bench: cannot write " << flags.latencies_file << "\n";
+    return 1;
+  }
   return report->errors == 0 ? 0 : 1;
 }
