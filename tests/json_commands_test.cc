@@ -161,6 +161,15 @@ TEST(JsonCommands, MissingPiecesAndMixedFormsAreRejected) {
   EXPECT_NE(status.message().find("not both"), std::string::npos) << status.message();
 }
 
+// The wrapped form once took an event without a payload, which then printed
+// as a bare line that did not read back (json_fuzz found it).
+TEST(JsonCommands, WrappedEventWithoutPayloadIsRejectedLikeABareOne) {
+  auto parser = NewParser();
+  ASSERT_TRUE(parser);
+  Status status = ParseError(*parser, R"({"event": {"envelope": {"org_id": "x"}}})");
+  EXPECT_NE(status.message().find("no payload"), std::string::npos) << status.message();
+}
+
 TEST(JsonCommands, BlankAndCommentLinesAreSkipped) {
   auto parser = NewParser();
   ASSERT_TRUE(parser);

@@ -2,11 +2,18 @@
 // requests (SealRequestKeys) and the ledger seals them before deciding, so
 // only ciphertext is hashed and stored, and the result is indistinguishable
 // from fields sealed with the ledger's own keys.
+#include "seal_requests.h"
+
 #include <gtest/gtest.h>
+
+#include <fstream>
+#include <iterator>
 
 #include "ledger/apply.h"
 #include "ledger/ledger.h"
 #include "ledger/tools/history_generator.h"
+#include "ledger/wire/messages.h"
+#include "record.h"
 #include "test_util.h"
 
 namespace ledger {
@@ -78,6 +85,39 @@ TEST(SealRequestsTest, ClientKeysCannotOpenOrForget) {
   EXPECT_EQ(request->nonce, (std::array<uint8_t, 24>{}));
   EXPECT_FALSE(keys.Forget(subject).ok());
   EXPECT_FALSE(keys.IsForgotten(subject));
+}
+
+// The verifier lets tables share bytes: in this event (found by command_fuzz)
+// a seal request overlaps other fields, and sealing it in place rewrote
+// offsets the engine then read through, out of bounds. Sealing must refuse
+// it, or leave an event that still verifies and names the same org.
+TEST(SealRequestsTest, RequestOverlappingOtherFieldsIsRefusedNotReadThrough) {
+  std::ifstream in(std::string(LEDGER_TESTS_DIR) + "/fuzz/command_corpus/regress_seal_overlap.bin",
+                   std::ios::binary);
+  std::string payload((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const wire::Message* message = nullptr;
+  ASSERT_FALSE(wire::VerifyMessage(payload, &message).has_value());
+  ASSERT_EQ(message->body_type(), wire::Body::Append);
+  TempDir dir;
+  LedgerOptions options;
+  options.log = testing::OptionsIn(dir);
+  auto ledger = Ledger::Open(options);
+  ASSERT_TRUE(ledger.ok());
+  int refused = 0;
+  for (Command& command : wire::ToCommands(*message->body_as_Append())) {
+    Uuid org;
+    if (!record::CheckEvent(command.event, &org).ok()) continue;
+    if (!HasSealRequests(*fb::GetEvent(command.event.data()))) continue;
+    Status sealed = FulfilSealRequests(&command.event, (*ledger)->log().subject_keys());
+    if (!sealed.ok()) {
+      EXPECT_NE(sealed.message().find("overlap"), std::string::npos) << sealed.ToString();
+      ++refused;
+      continue;
+    }
+    Uuid sealed_org;
+    EXPECT_TRUE(record::CheckEvent(command.event, &sealed_org).ok());
+  }
+  EXPECT_GT(refused, 0);
 }
 
 }  // namespace

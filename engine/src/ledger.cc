@@ -67,6 +67,21 @@ Result<State> Ledger::CurrentState(const Uuid& org) { return impl_->CurrentState
 
 void Ledger::WaitForSnapshots() { impl_->WaitForSnapshots(); }
 
+Status Ledger::Recover() { return impl_->Recover(); }
+
+Status Ledger::Impl::Recover() {
+  WaitForSnapshots();  // the snapshot thread reads the log
+  hot_.clear();
+  lru_.clear();
+  hot_bytes_ = 0;
+  {
+    std::lock_guard lock(stats_mutex_);
+    stats_.hot_orgs = 0;
+    stats_.hot_bytes = 0;
+  }
+  return log_->Reopen();
+}
+
 Result<State> Ledger::Impl::CurrentState(const Uuid& org) {
   Result<Hot*> hot = Load(org);
   if (!hot.ok()) return hot.status();
@@ -173,6 +188,13 @@ void Ledger::Impl::DecideOne(const Command& command, int64_t now, CommandResult*
       return;
     }
     bytes = sealed;
+    // Sealing rewrote bytes in place; a hostile event can make it rewrite the
+    // org id too (seal_requests.cc), and Decide requires the state's org.
+    Uuid sealed_org;
+    if (Status again = record::CheckEvent(bytes, &sealed_org); !again.ok() || sealed_org != org) {
+      *result = Rejected(Rule::kMalformed, "sealing changed the event's envelope");
+      return;
+    }
   }
   const fb::Event& event = *flatbuffers::GetRoot<fb::Event>(bytes.data());
   // A retried command returns its first result (see Envelope.idempotency_key).

@@ -31,6 +31,7 @@ class Ledger::Impl final : public Lookups {
   }
 
   std::vector<CommandResult> Submit(std::span<const Command> commands, SubmitTiming* timing);
+  Status Recover();
   Result<State> CurrentState(const Uuid& org);
   LedgerStats stats() const;
   EventLog& log() { return *log_; }

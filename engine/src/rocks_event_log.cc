@@ -1,5 +1,7 @@
 #include "rocks_event_log.h"
 
+#include <rocksdb/env.h>
+#include <rocksdb/file_system.h>
 #include <rocksdb/slice_transform.h>
 
 #include <chrono>
@@ -72,19 +74,24 @@ Result<std::unique_ptr<EventLog>> RocksEventLog::Open(const LogOptions& options)
   std::unique_ptr<RocksEventLog> log(new RocksEventLog(options));
   LEDGER_RETURN_IF_ERROR(log->OpenDatabase());
   LEDGER_RETURN_IF_ERROR(log->LoadLastGlobalSeq());
+  LEDGER_RETURN_IF_ERROR(log->OpenSubjectKeys());
+  return std::unique_ptr<EventLog>(std::move(log));
+}
+
+Status RocksEventLog::OpenSubjectKeys() {
   Result<std::unique_ptr<SubjectKeyStore>> keys =
-      SubjectKeyStore::Open(log->db_.get(), log->columns_[kSubjectKeys], options.master_key_path,
-                            options.create_master_key && !options.read_only);
+      SubjectKeyStore::Open(db_.get(), columns_[kSubjectKeys], options_.master_key_path,
+                            options_.create_master_key && !options_.read_only);
   if (keys.ok()) {
-    log->subject_keys_ = std::move(keys).value();
-  } else if (options.read_only && keys.status().code() == Code::kNotFound) {
+    subject_keys_ = std::move(keys).value();
+  } else if (options_.read_only && keys.status().code() == Code::kNotFound) {
     // An auditor without the master key still reads, replays and verifies
     // everything; only personal fields stay sealed.
-    log->missing_keys_ = std::make_unique<MissingKeys>(keys.status().message());
+    missing_keys_ = std::make_unique<MissingKeys>(keys.status().message());
   } else {
     return keys.status();
   }
-  return std::unique_ptr<EventLog>(std::move(log));
+  return Status::Ok();
 }
 
 Result<std::unique_ptr<EventLog>> EventLog::Open(const LogOptions& options) {
@@ -94,6 +101,7 @@ Result<std::unique_ptr<EventLog>> EventLog::Open(const LogOptions& options) {
 Status RocksEventLog::OpenDatabase() {
   rocksdb::Options options = LogRocksOptions();
   options.create_if_missing = options_.create_if_missing;
+  if (options_.env != nullptr) options.env = options_.env;
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
   for (const char* name : kColumnNames) {
     descriptors.emplace_back(name, rocksdb::ColumnFamilyOptions(options));
@@ -140,12 +148,51 @@ Status RocksEventLog::OpenDatabase() {
 RocksEventLog::~RocksEventLog() {
   // A read-only instance (an auditor's) replays the WAL into memory on every
   // open: leave it empty on a clean close so that those opens stay fast.
-  if (db_ && !options_.read_only) {
-    db_->Flush(rocksdb::FlushOptions(), columns_).PermitUncheckedError();
-  }
-  subject_keys_.reset();
+  CloseDatabase(!options_.read_only);
+}
+
+void RocksEventLog::CloseDatabase(bool flush) {
+  if (db_ && flush) db_->Flush(rocksdb::FlushOptions(), columns_).PermitUncheckedError();
+  subject_keys_.reset();  // it holds the database
   for (rocksdb::ColumnFamilyHandle* column : columns_) db_->DestroyColumnFamilyHandle(column);
+  columns_.clear();
   if (db_) db_->Close().PermitUncheckedError();
+  db_.reset();
+}
+
+Status RocksEventLog::ProbeStorage() const {
+  rocksdb::Env* env = options_.env != nullptr ? options_.env : rocksdb::Env::Default();
+  const std::shared_ptr<rocksdb::FileSystem>& file_system = env->GetFileSystem();
+  const std::string path = options_.path + "/LEDGER-STORAGE-PROBE";
+  rocksdb::IOOptions io;
+  std::unique_ptr<rocksdb::FSWritableFile> file;
+  // A page, written and synced the way the WAL is: a full disk or a failing
+  // device fails here too.
+  rocksdb::IOStatus status = file_system->NewWritableFile(path, {}, &file, nullptr);
+  if (status.ok()) status = file->Append(std::string(4096, '\0'), io, nullptr);
+  if (status.ok()) status = file->Sync(io, nullptr);
+  if (file) {
+    rocksdb::IOStatus closed = file->Close(io, nullptr);
+    if (status.ok()) status = closed;
+  }
+  file_system->DeleteFile(path, io, nullptr).PermitUncheckedError();
+  return FromRocks(status, "storage probe " + path);
+}
+
+Status RocksEventLog::Reopen() {
+  if (options_.read_only) return Status::FailedPrecondition("a read-only log does not reopen");
+  std::lock_guard writer(append_mutex_);
+  // No flush: RocksDB refuses it after a failed write. The WAL holds
+  // everything committed; opening replays it.
+  CloseDatabase(false);
+  {
+    std::lock_guard lock(state_mutex_);
+    org_states_.clear();  // reloaded from the orgs column as appends need them
+  }
+  LEDGER_RETURN_IF_ERROR(OpenDatabase());
+  last_global_seq_ = 0;
+  LEDGER_RETURN_IF_ERROR(LoadLastGlobalSeq());
+  return OpenSubjectKeys();
 }
 
 Status RocksEventLog::LoadLastGlobalSeq() {

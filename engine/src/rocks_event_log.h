@@ -54,6 +54,8 @@ class RocksEventLog final : public EventLog {
   Status VerifyOrg(const Uuid& org) const override;
   Result<std::vector<Uuid>> Orgs() const override;
   uint64_t LastGlobalSeq() const override { return last_global_seq_.load(); }
+  Status ProbeStorage() const override;
+  Status Reopen() override;
   SubjectKeys& subject_keys() override {
     if (subject_keys_) return *subject_keys_;
     return *missing_keys_;
@@ -80,6 +82,9 @@ class RocksEventLog final : public EventLog {
 
   explicit RocksEventLog(const LogOptions& options);
   Status OpenDatabase();
+  Status OpenSubjectKeys();
+  // Flushes (a clean close) if asked, then closes; safe if already closed.
+  void CloseDatabase(bool flush);
   Status LoadLastGlobalSeq();
   // The org's committed state (size 0 if the org has no events yet).
   Result<OrgState> LoadOrgState(const Uuid& org) const;

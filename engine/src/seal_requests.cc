@@ -92,9 +92,26 @@ bool HasSealRequests(const fb::Event& event) {
 }
 
 Status FulfilSealRequests(std::string* event_bytes, SubjectKeys& keys) {
-  const fb::Event* event = fb::GetEvent(event_bytes->data());
-  for (const fb::Sealed* sealed : SealedValues(*event)) {
-    if (!IsRequest(*sealed)) continue;
+  // Each seal rewrites bytes in place. The verifier lets tables share bytes,
+  // so a hostile event can make a request's bytes overlap other fields: after
+  // every write the event is verified again and its values found again,
+  // never read through offsets the write may have changed (found by
+  // command_fuzz). A write removes its request, so this ends.
+  size_t requests_max = SealedValues(*fb::GetEvent(event_bytes->data())).size();
+  for (size_t written = 0;; ++written) {
+    flatbuffers::Verifier verifier(reinterpret_cast<const uint8_t*>(event_bytes->data()),
+                                   event_bytes->size());
+    if (written > 0 && !fb::VerifyEventBuffer(verifier)) {
+      return Status::InvalidArgument("seal requests overlap other fields of the event");
+    }
+    std::vector<const fb::Sealed*> values = SealedValues(*fb::GetEvent(event_bytes->data()));
+    auto request = std::find_if(values.begin(), values.end(),
+                                [](const fb::Sealed* value) { return IsRequest(*value); });
+    if (request == values.end()) return Status::Ok();
+    if (written == requests_max) {
+      return Status::InvalidArgument("seal requests overlap other fields of the event");
+    }
+    const fb::Sealed* sealed = *request;
     std::optional<Uuid> subject = Uuid::Parse(sealed->subject_id()->string_view());
     if (!subject) {
       return Status::InvalidArgument("sealed value names subject '" + sealed->subject_id()->str() +
@@ -106,16 +123,16 @@ Status FulfilSealRequests(std::string* event_bytes, SubjectKeys& keys) {
     Result<SealedValue> value = keys.Seal(*subject, plaintext);
     if (!value.ok()) return value.status();
     // Same lengths as the request: overwrite in place, by offset into the
-    // string that owns the bytes.
+    // string that owns the bytes. Both offsets are read before either write.
     auto offset = [&](const uint8_t* at) {
       return static_cast<size_t>(reinterpret_cast<const char*>(at) - event_bytes->data());
     };
-    event_bytes->replace(offset(sealed->nonce()->data()), kNonceBytes,
-                         reinterpret_cast<const char*>(value->nonce.data()), kNonceBytes);
-    event_bytes->replace(offset(sealed->ciphertext()->data()), value->ciphertext.size(),
-                         value->ciphertext);
+    size_t nonce_at = offset(sealed->nonce()->data());
+    size_t ciphertext_at = offset(sealed->ciphertext()->data());
+    event_bytes->replace(nonce_at, kNonceBytes, reinterpret_cast<const char*>(value->nonce.data()),
+                         kNonceBytes);
+    event_bytes->replace(ciphertext_at, value->ciphertext.size(), value->ciphertext);
   }
-  return Status::Ok();
 }
 
 Result<SealedValue> SealRequestKeys::Seal(const Uuid& subject, std::string_view plaintext) {

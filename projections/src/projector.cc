@@ -56,7 +56,12 @@ class Projector::Impl {
       connection_ = ConnectTo(options_.conninfo, options_.schema);
       pqxx::work tx(*connection_);
       Migrate(tx, options_.schema);
-      checkpoint_ = tx.exec("SELECT global_seq FROM projector_checkpoint")[0][0].as<uint64_t>();
+      // FOR UPDATE: a projector killed after sending COMMIT leaves that
+      // commit landing after we connect; its UPDATE of the checkpoint holds
+      // the row lock until then, so wait for it instead of reading the stale
+      // checkpoint and writing that batch's rows a second time.
+      checkpoint_ =
+          tx.exec("SELECT global_seq FROM projector_checkpoint FOR UPDATE")[0][0].as<uint64_t>();
       tx.commit();
     });
   }

@@ -113,6 +113,23 @@ Result<std::unique_ptr<client::Client>> ConnectClient(const Flags& flags, const 
   }
 }
 
+// Opening is a read: when ledgerd restarts under it (kUnavailable, the
+// outcome unknown), ask again once it is back, as the subscription resumes.
+Result<std::vector<std::optional<std::string>>> OpenSealedRetrying(
+    client::Client& client, std::span<const SealedValue> values) {
+  auto wait = std::chrono::milliseconds(100);
+  while (true) {
+    Result<std::vector<std::optional<std::string>>> opened = client.OpenSealed(values);
+    if (opened.ok() || opened.status().code() != Code::kUnavailable || stop_requested) {
+      return opened;
+    }
+    spdlog::warn("opening personal fields: {}; retrying in {} ms", opened.status().message(),
+                 wait.count());
+    std::this_thread::sleep_for(wait);
+    wait = std::min(wait * 2, std::chrono::milliseconds(5000));
+  }
+}
+
 }  // namespace
 
 int RunFromServer(const Flags& flags) {
@@ -125,7 +142,8 @@ int RunFromServer(const Flags& flags) {
     constexpr size_t kSlice = 1000;
     for (size_t at = 0; at < values.size(); at += kSlice) {
       auto slice = values.subspan(at, std::min(kSlice, values.size() - at));
-      Result<std::vector<std::optional<std::string>>> opened = (*opener_client)->OpenSealed(slice);
+      Result<std::vector<std::optional<std::string>>> opened =
+          OpenSealedRetrying(**opener_client, slice);
       if (!opened.ok()) return opened;
       for (auto& plaintext : *opened) plaintexts.push_back(std::move(plaintext));
     }

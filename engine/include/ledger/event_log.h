@@ -27,6 +27,10 @@
 #include "ledger/subject_keys.h"
 #include "ledger/uuid.h"
 
+namespace rocksdb {
+class Env;
+}
+
 namespace ledger {
 
 struct LogOptions {
@@ -46,6 +50,10 @@ struct LogOptions {
   bool sync = true;
   // Microseconds since the epoch; tests inject their own. Default: system clock.
   std::function<int64_t()> clock;
+  // The RocksDB environment (and so file system) to run on; null: the
+  // default. Tests pass one that injects I/O faults. Not owned: it must
+  // outlive the log.
+  rocksdb::Env* env = nullptr;
 };
 
 // A key/value the command layer records beside events, in the same atomic
@@ -132,6 +140,21 @@ class EventLog {
   virtual Status VerifyOrg(const Uuid& org) const = 0;
 
   virtual Result<std::vector<Uuid>> Orgs() const = 0;
+
+  // Recovery after a failed Append. RocksDB stops taking writes after a
+  // failed WAL write or sync and only a reopen clears that; the batch that
+  // failed may or may not be in the log afterwards (a failed fsync leaves it
+  // in the WAL file, which opening replays).
+  //
+  // Writes, syncs and deletes a small file beside the database through the
+  // log's file system: whether storage takes writes again.
+  virtual Status ProbeStorage() const {
+    return Status::FailedPrecondition("this log cannot probe its storage");
+  }
+  // Closes and opens the database again, reloading everything cached from
+  // disk. On failure the log stays closed: call nothing but Reopen.
+  // REQUIRES: no other thread uses the log meanwhile.
+  virtual Status Reopen() { return Status::FailedPrecondition("this log cannot reopen"); }
   virtual uint64_t LastGlobalSeq() const = 0;
 
   // Seals and opens personal fields (DESIGN.md decision 9). New data keys are

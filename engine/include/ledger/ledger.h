@@ -96,6 +96,14 @@ class Ledger {
   // for one); this blocks until it has caught up. For tests and benchmarks.
   void WaitForSnapshots();
 
+  // After a failed Submit: reopens the log (EventLog::Reopen) and drops the
+  // whole write model, which then reloads from the log. Only the log knows
+  // whether the failed batch landed (a failed fsync may leave it there), so
+  // the model must not keep or guess it. On failure the log stays closed;
+  // call Recover again. REQUIRES: the Submit thread; no other thread uses
+  // log() meanwhile.
+  Status Recover();
+
   EventLog& log() { return *log_; }
   LedgerStats stats() const;
 

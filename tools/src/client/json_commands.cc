@@ -133,6 +133,11 @@ class JsonCommandParser::Impl {
         return Status::InvalidArgument(
             "give either \"event\" or a bare event (\"envelope\", \"payload\"), not both");
       }
+      // Held to the bare form's rule, so that every line read prints
+      // (EventToJson) as a bare line that reads back (found by json_fuzz).
+      if (wrapped->payload_type() == fb::Payload::NONE || wrapped->payload() == nullptr) {
+        return Status::InvalidArgument("no payload: give \"payload_type\" and \"payload\"");
+      }
       wrapped->UnPackTo(out);
       return Status::Ok();
     }

@@ -126,7 +126,7 @@ void Connection::HandleFrame(const std::string& payload) {
     HandleHello(*message);
     return;
   }
-  HandleRequest(*message);
+  if (TokenStillValid()) HandleRequest(*message);
 }
 
 void Connection::HandleHello(const wire::Message& message) {
@@ -155,6 +155,8 @@ void Connection::HandleHello(const wire::Message& message) {
     return;
   }
   principal_ = std::move(principal).value();
+  token_ = std::string(token);
+  token_checked_at_ = std::chrono::steady_clock::now();
   decoder_.set_max_payload(parts_.limits.max_frame_payload);
   std::string org = principal_->admin ? std::string() : principal_->org.ToString();
   spdlog::debug("{}: {} authenticated with token {} ({})", peer_,
@@ -166,6 +168,22 @@ void Connection::HandleHello(const wire::Message& message) {
                             .server_name = parts_.server_name,
                             .max_frame_payload = parts_.limits.max_frame_payload,
                             .max_in_flight = parts_.limits.max_in_flight}));
+}
+
+// A token revoked or expired after its Hello stops working at once: the
+// store stats its file per call (cheap next to a request) and answers the
+// same words as at Hello, so a client learns nothing more than it would then.
+bool Connection::TokenStillValid() {
+  int64_t now = std::chrono::duration_cast<std::chrono::microseconds>(
+                    std::chrono::system_clock::now().time_since_epoch())
+                    .count();
+  token_checked_at_ = std::chrono::steady_clock::now();
+  Result<Principal> principal = parts_.tokens->Authenticate(token_, now);
+  if (principal.ok()) return true;
+  spdlog::info("{}: closing: token {} was revoked or has expired", peer_, principal_->token_id);
+  subscriptions_.clear();
+  FailConnection(wire::WireCode::kAuthenticationFailed, principal.status().message());
+  return false;
 }
 
 // ---------------------------------------------------------------------------

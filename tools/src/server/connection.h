@@ -92,10 +92,16 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void HandleFrame(const std::string& payload);
   void HandleHello(const wire::Message& message);
   void HandleRequest(const wire::Message& message);
+  // Re-checks the Hello's token (revoked or expired since?); closes the
+  // connection and returns false when it no longer holds.
+  bool TokenStillValid();
 
   // Requests.
   void Append(uint64_t id, const wire::Append* append);
-  void OnAppended(uint64_t id, std::vector<CommandResult> results);
+  // Answers a read while recovery has the log closed (Sequencer::ReadLog).
+  void LogClosed(uint64_t id);
+  void OnAppended(uint64_t id, std::vector<CommandResult> results,
+                  std::optional<std::string> storage_failure);
   void ReadOrg(uint64_t id, const wire::ReadOrg* read);
   void TreeHead(uint64_t id, const wire::TreeHeadRequest* request);
   void OpenSealed(uint64_t id, const wire::OpenSealed* request);
@@ -133,6 +139,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::chrono::steady_clock::time_point last_frame_at_;
 
   std::optional<Principal> principal_;
+  std::string token_;  // the Hello's, re-checked before each request
+  std::chrono::steady_clock::time_point token_checked_at_;
   std::unordered_set<uint64_t> in_flight_;
   size_t appends_in_flight_ = 0;
   bool waiting_for_queue_ = false;  // an append is parked at the sequencer

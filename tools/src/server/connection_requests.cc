@@ -93,6 +93,11 @@ void Connection::HandleRequest(const wire::Message& message) {
   }
 }
 
+void Connection::LogClosed(uint64_t id) {
+  Fail(id, wire::WireCode::kUnhealthy,
+       "the log is closed while it recovers from a storage failure; retry shortly");
+}
+
 void Connection::Fail(uint64_t id, const Status& status) { Send(wire::EncodeError(id, status)); }
 
 void Connection::Fail(uint64_t id, wire::WireCode code, std::string message) {
@@ -121,7 +126,9 @@ std::optional<Uuid> Connection::AuthorizedOrg(uint64_t id, const flatbuffers::St
 void Connection::Append(uint64_t id, const wire::Append* append) {
   if (draining_) return Fail(id, wire::WireCode::kShuttingDown, "the server is stopping");
   if (!parts_.sequencer->healthy()) {
-    return Fail(id, wire::WireCode::kUnhealthy, "the log failed a write; appends are refused");
+    return Fail(id, wire::WireCode::kUnhealthy,
+                "the log's storage is failing; appends are refused until it recovers (reads "
+                "still work); nothing was appended");
   }
   size_t count = append->commands() ? append->commands()->size() : 0;
   if (count > parts_.limits.max_commands_per_request) {
@@ -146,9 +153,11 @@ void Connection::Append(uint64_t id, const wire::Append* append) {
   in_flight_.insert(id);
   ++appends_in_flight_;
   auto self = shared_from_this();
-  AppendJob job{std::move(commands), [self, id](std::vector<CommandResult> results) {
-                  asio::post(self->strand_, [self, id, results = std::move(results)]() mutable {
-                    self->OnAppended(id, std::move(results));
+  AppendJob job{std::move(commands), [self, id](std::vector<CommandResult> results,
+                                                std::optional<std::string> storage_failure) {
+                  asio::post(self->strand_, [self, id, results = std::move(results),
+                                             failure = std::move(storage_failure)]() mutable {
+                    self->OnAppended(id, std::move(results), std::move(failure));
                   });
                 }};
   bool queued = parts_.sequencer->Push(std::move(job), [self] {
@@ -160,11 +169,16 @@ void Connection::Append(uint64_t id, const wire::Append* append) {
   if (!queued) waiting_for_queue_ = true;
 }
 
-void Connection::OnAppended(uint64_t id, std::vector<CommandResult> results) {
+void Connection::OnAppended(uint64_t id, std::vector<CommandResult> results,
+                            std::optional<std::string> storage_failure) {
   in_flight_.erase(id);
   --appends_in_flight_;
   if (closed_) return;
-  Send(wire::EncodeAppendResult(id, results));
+  if (storage_failure) {
+    Fail(id, wire::WireCode::kUnhealthy, std::move(*storage_failure));
+  } else {
+    Send(wire::EncodeAppendResult(id, results));
+  }
   MaybeFinishDrain();
 }
 
@@ -176,6 +190,8 @@ void Connection::ReadOrg(uint64_t id, const wire::ReadOrg* read) {
   if (!org) return;
   uint32_t max = read->max_events();
   if (max == 0 || max > parts_.limits.max_read_events) max = parts_.limits.max_read_events;
+  std::shared_lock gate = parts_.sequencer->ReadLog();
+  if (!gate) return LogClosed(id);
   std::vector<StoredEvent> events;
   Status read_status =
       parts_.ledger->log().ReadOrg(*org, std::max<uint64_t>(read->from_seq(), 1), max, &events);
@@ -189,6 +205,8 @@ void Connection::ReadOrg(uint64_t id, const wire::ReadOrg* read) {
 void Connection::TreeHead(uint64_t id, const wire::TreeHeadRequest* request) {
   std::optional<Uuid> org = AuthorizedOrg(id, request->org_id());
   if (!org) return;
+  std::shared_lock gate = parts_.sequencer->ReadLog();
+  if (!gate) return LogClosed(id);
   EventLog& log = parts_.ledger->log();
   Result<ledger::TreeHead> head =
       request->size() == 0 ? log.Head(*org) : log.HeadAt(*org, request->size());
@@ -221,6 +239,8 @@ void Connection::OpenSealed(uint64_t id, const wire::OpenSealed* request) {
                         std::to_string(count) + " sealed values exceed the limit of " +
                         std::to_string(parts_.limits.max_commands_per_request) + " per request"));
   }
+  std::shared_lock gate = parts_.sequencer->ReadLog();
+  if (!gate) return LogClosed(id);
   SubjectKeys& keys = parts_.ledger->log().subject_keys();
   std::vector<std::optional<std::string>> opened;
   opened.reserve(count);
@@ -273,6 +293,12 @@ void Connection::NotifyCommit() {
 // Sends batches while the output has room; a subscription that reached the
 // end waits for the next commit (WantsCommits).
 void Connection::PumpSubscriptions() {
+  // Subscribers send no requests; their token is re-checked here, at most
+  // once a second, so a revoked token's feed stops within a second.
+  if (std::chrono::steady_clock::now() - token_checked_at_ > std::chrono::seconds(1) &&
+      !TokenStillValid()) {
+    return;
+  }
   bool any_waiting = false;
   for (auto it = subscriptions_.begin(); it != subscriptions_.end();) {
     Subscription& subscription = it->second;
@@ -297,15 +323,21 @@ bool Connection::PumpOne(uint64_t id, Subscription& subscription) {
   std::vector<StoredEvent> events;
   const EventLog& log = parts_.ledger->log();
   uint32_t max = parts_.limits.max_read_events;
-  Status status = subscription.org
-                      ? log.ReadOrg(*subscription.org, subscription.next_seq, max, &events)
-                      : log.ReadGlobal(subscription.next_seq, max, &events);
-  if (!status.ok()) {
-    subscriptions_.erase(id);
-    in_flight_.erase(id);
-    parts_.metrics->SubscriptionEnded();
-    Fail(id, status);
-    return false;
+  Status status;
+  {
+    std::shared_lock gate = parts_.sequencer->ReadLog();
+    if (gate) {
+      status = subscription.org
+                   ? log.ReadOrg(*subscription.org, subscription.next_seq, max, &events)
+                   : log.ReadGlobal(subscription.next_seq, max, &events);
+    }
+    if (!gate || !status.ok()) {
+      subscriptions_.erase(id);
+      in_flight_.erase(id);
+      parts_.metrics->SubscriptionEnded();
+      gate ? Fail(id, status) : LogClosed(id);
+      return false;
+    }
   }
   // Fewer than asked: this batch reaches what was stored when it was read.
   bool caught_up = events.size() < max;

@@ -63,6 +63,11 @@ Result<std::unique_ptr<Metrics>> Metrics::Start(const std::string& listen) {
       histogram("ledger_group_decide_seconds", "Time to validate and apply one group's commands",
                 PowersOfTwo(25e-6, 16));
   m->queue_commands_ = gauge("ledger_sequencer_queue_commands", "Commands waiting to be committed");
+  m->log_healthy_ = gauge("ledger_log_healthy",
+                          "1 while the log takes writes; 0 from a storage failure until recovery");
+  m->log_healthy_->Set(1);
+  m->log_recoveries_ =
+      counter("ledger_log_recoveries_total", "Recoveries (log reopened) after a storage failure");
   m->connections_ = gauge("ledger_connections", "Open client connections");
   m->connections_total_ = counter("ledger_connections_total", "Client connections accepted");
   m->connections_refused_ =

@@ -30,6 +30,11 @@ class Metrics {
   void GroupCommitted(size_t requests, std::span<const CommandResult> results,
                       const SubmitTiming& timing);
   void QueueDepth(size_t commands) { queue_commands_->Set(static_cast<double>(commands)); }
+  // Whether the log takes writes (0 after a storage failure until recovery).
+  void LogHealthy(bool healthy) {
+    if (healthy) log_recoveries_->Increment();
+    log_healthy_->Set(healthy ? 1 : 0);
+  }
 
   // Network threads.
   void ConnectionOpened();
@@ -60,6 +65,8 @@ class Metrics {
   prometheus::Histogram* fsync_seconds_ = nullptr;
   prometheus::Histogram* decide_seconds_ = nullptr;
   prometheus::Gauge* queue_commands_ = nullptr;
+  prometheus::Gauge* log_healthy_ = nullptr;
+  prometheus::Counter* log_recoveries_ = nullptr;
   prometheus::Gauge* connections_ = nullptr;
   prometheus::Counter* connections_total_ = nullptr;
   prometheus::Counter* connections_refused_ = nullptr;

@@ -2,7 +2,22 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 namespace ledger::server {
+namespace {
+
+// Backoff between recovery attempts: the first soon, since a transient fault
+// clears quickly; at most one a second, so a long outage costs one storage
+// probe a second and recovery follows within a second of it ending.
+constexpr int64_t kRecoveryDelayMinMs = 10;
+constexpr int64_t kRecoveryDelayMaxMs = 1000;
+
+bool IsStorageFailure(const Status& status) {
+  return status.code() == Code::kIoError || status.code() == Code::kCorruption;
+}
+
+}  // namespace
 
 Sequencer::Sequencer(Ledger* ledger, const ServerLimits& limits, Metrics* metrics,
                      CommitListener on_commit)
@@ -57,14 +72,27 @@ bool Sequencer::healthy() const {
   return healthy_;
 }
 
+std::shared_lock<std::shared_mutex> Sequencer::ReadLog() const {
+  std::shared_lock gate(log_gate_);
+  if (!log_open_) gate.unlock();
+  return gate;
+}
+
 void Sequencer::Run() {
   std::vector<AppendJob> group;
   std::vector<std::function<void()>> notify;
   for (;;) {
+    bool healthy = true;
+    bool recover = false;
     {
       std::unique_lock lock(mutex_);
-      wake_.wait(lock, [&] { return !queue_.empty() || stopping_; });
-      if (queue_.empty()) return;  // stopping, and nothing parked is left
+      auto ready = [&] { return !queue_.empty() || stopping_; };
+      if (healthy_) {
+        wake_.wait(lock, ready);
+      } else {
+        wake_.wait_until(lock, next_recovery_, ready);
+      }
+      if (queue_.empty() && stopping_) return;  // nothing queued or parked is left
       // Every job waiting now joins this group, up to the group bound.
       size_t commands = 0;
       while (!queue_.empty() && (group.empty() || commands + queue_.front().commands.size() <=
@@ -76,12 +104,49 @@ void Sequencer::Run() {
       queued_commands_ -= commands;
       AdmitParked(&notify);
       metrics_->QueueDepth(queued_commands_);
+      healthy = healthy_;
+      recover = !healthy_ && !stopping_ && std::chrono::steady_clock::now() >= next_recovery_;
     }
     for (auto& resume : notify) resume();
     notify.clear();
-    Commit(group);
+    if (!group.empty() && healthy) Commit(group);
+    if (!group.empty() && !healthy) {
+      FailGroup(group,
+                "the log's storage is failing; appends are refused until it recovers (reads "
+                "still work); nothing of this request was appended");
+    }
     group.clear();
+    if (recover) Recover();
   }
+}
+
+void Sequencer::FailGroup(std::vector<AppendJob>& group, const std::string& why) {
+  for (AppendJob& job : group) job.done({}, why);
+}
+
+bool Sequencer::Recover() {
+  // Probe first: while storage still fails, the old log keeps serving reads.
+  Status status = ledger_->log().ProbeStorage();
+  if (status.ok()) {
+    ledger_->WaitForSnapshots();  // outside the gate: it may take a while
+    std::unique_lock gate(log_gate_);
+    status = ledger_->Recover();
+    log_open_ = status.ok();
+  }
+  std::lock_guard lock(mutex_);
+  if (!status.ok()) {
+    recovery_delay_ms_ = std::min(recovery_delay_ms_ * 2, kRecoveryDelayMaxMs);
+    next_recovery_ =
+        std::chrono::steady_clock::now() + std::chrono::milliseconds(recovery_delay_ms_);
+    spdlog::warn("log recovery failed ({}); next attempt in {} ms", status.ToString(),
+                 recovery_delay_ms_);
+    return false;
+  }
+  spdlog::info("storage is healthy again: log reopened at global seq {}; accepting appends",
+               ledger_->log().LastGlobalSeq());
+  healthy_ = true;
+  metrics_->LogHealthy(true);
+  return true;
 }
 
 void Sequencer::Commit(std::vector<AppendJob>& group) {
@@ -94,23 +159,39 @@ void Sequencer::Commit(std::vector<AppendJob>& group) {
   }
   SubmitTiming timing;
   std::vector<CommandResult> results = ledger_->Submit(commands, &timing);
-  bool failed = false;
-  for (const CommandResult& result : results) {
-    failed |= result.status.code() == Code::kIoError || result.status.code() == Code::kCorruption;
-  }
-  if (failed) {
-    spdlog::error("group commit of {} commands failed; refusing appends from now on", total);
-    std::lock_guard lock(mutex_);
-    healthy_ = false;
-  }
   metrics_->GroupCommitted(group.size(), results, timing);
+  auto failure = std::find_if(results.begin(), results.end(), [](const CommandResult& result) {
+    return IsStorageFailure(result.status);
+  });
+  if (failure != results.end()) {
+    // No job of the group is acknowledged, not even one whose own result is
+    // fine: its rejections were decided against commands that did not
+    // commit, and an earlier chunk's success is no longer provable to it.
+    spdlog::error(
+        "group commit of {} commands failed ({}); refusing appends until storage "
+        "recovers",
+        total, failure->status.ToString());
+    {
+      std::lock_guard lock(mutex_);
+      healthy_ = false;
+      recovery_delay_ms_ = kRecoveryDelayMinMs;
+      next_recovery_ =
+          std::chrono::steady_clock::now() + std::chrono::milliseconds(recovery_delay_ms_);
+    }
+    metrics_->LogHealthy(false);
+    FailGroup(group, "the log's storage failed during this append (" + failure->status.ToString() +
+                         "); it is not acknowledged and may or may not be recorded: retry with "
+                         "the same idempotency keys once appends are accepted again");
+    on_commit_();
+    return;
+  }
   size_t next = 0;
   for (AppendJob& job : group) {
     size_t count = job.commands.size();
     std::vector<CommandResult> mine(std::make_move_iterator(results.begin() + next),
                                     std::make_move_iterator(results.begin() + next + count));
     next += count;
-    job.done(std::move(mine));
+    job.done(std::move(mine), std::nullopt);
   }
   on_commit_();
 }

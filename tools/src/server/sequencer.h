@@ -8,13 +8,24 @@
 // parked) and moves into the queue as groups drain it; its connection learns
 // through `on_queued` and resumes reading. So a full queue pushes back on the
 // sockets instead of growing.
+//
+// Storage failures: a group whose write or fsync fails acknowledges none of
+// its jobs (each gets the storage error instead of results), and the
+// sequencer turns unhealthy: it decides nothing more, failing every job at
+// once, and retries recovery with backoff (probe the storage, then reopen
+// the log and drop the write model, which reloads from the log). Readers use
+// the log under ReadLog(), so the reopen never pulls it from under them.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <functional>
 #include <mutex>
+#include <optional>
+#include <shared_mutex>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -26,9 +37,15 @@ namespace ledger::server {
 
 struct AppendJob {
   std::vector<Command> commands;
-  // Called on the sequencer thread after the group's synced write, with one
-  // result per command. Must be quick: it only hands the results over.
-  std::function<void(std::vector<CommandResult>)> done;
+  // Called on the sequencer thread once the job is over: after its group's
+  // synced write, with one result per command; or, if storage failed (the
+  // group's write or fsync, or it was still failing when the job's turn
+  // came), with no results and the reason. Then nothing of the job is
+  // acknowledged: it may or may not be in the log. Must be quick: it only
+  // hands the outcome over.
+  std::function<void(std::vector<CommandResult> results,
+                     std::optional<std::string> storage_failure)>
+      done;
 };
 
 class Sequencer {
@@ -48,9 +65,12 @@ class Sequencer {
   // must stop pushing first. Idempotent.
   void Drain();
 
-  // False once a group's write failed: the log cannot be trusted to accept
-  // more until the server restarts (issue: reopen in place).
+  // False from a failed group write until the log has been reopened.
   bool healthy() const;
+
+  // Readers hold the returned lock while they use the ledger's log. It does
+  // not own a lock while recovery has the log closed: then do not touch it.
+  std::shared_lock<std::shared_mutex> ReadLog() const;
 
  private:
   struct Parked {
@@ -63,6 +83,9 @@ class Sequencer {
   void AdmitParked(std::vector<std::function<void()>>* notify);
   bool Fits(size_t commands) const;  // REQUIRES: mutex_
   void Commit(std::vector<AppendJob>& group);
+  void FailGroup(std::vector<AppendJob>& group, const std::string& why);
+  // One recovery attempt; true once the log takes writes again.
+  bool Recover();
 
   Ledger* ledger_;
   const ServerLimits limits_;
@@ -76,6 +99,12 @@ class Sequencer {
   std::deque<Parked> parked_;
   bool stopping_ = false;
   bool healthy_ = true;
+  int64_t recovery_delay_ms_ = 0;  // backoff between attempts while unhealthy
+  std::chrono::steady_clock::time_point next_recovery_;
+
+  // Exclusive only while recovery reopens the log; see ReadLog().
+  mutable std::shared_mutex log_gate_;
+  bool log_open_ = true;  // written under log_gate_ held exclusively
   std::thread thread_;
 };
 
