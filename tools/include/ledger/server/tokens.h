@@ -4,8 +4,9 @@
 // feed). The store keeps only a SHA-256 hash of each token's secret, in one
 // small file beside the database (TokenStorePath), outside RocksDB so that
 // `ledger token create` works while ledgerd holds the database open; ledgerd
-// re-reads the file when it changes, so a new or revoked token takes effect
-// at the next Hello.
+// re-reads the file when it changes, and checks a connection's token again
+// before each request, so a new token works at once and a revoked or expired
+// one stops open connections at their next request.
 #pragma once
 
 #include <cstdint>
