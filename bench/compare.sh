@@ -95,15 +95,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 log() { echo "compare.sh: $*" >&2; }
 
-# A port below Linux's ephemeral range that nothing answers on (as tools/pg.sh).
-free_port() {
-  local port
-  while :; do
-    port=$((20000 + RANDOM % 12768))
-    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || break
-  done
-  echo "$port"
-}
+. tools/free_port.sh  # free_port
 wait_for_port() {  # port, name
   for _ in $(seq $((start_seconds_max * 10))); do
     (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0

@@ -2,11 +2,12 @@
 # ledger-bench against a fresh ledgerd on this machine, for several batch
 # sizes, beside the engine in-process with the same batches; then the ack
 # latency at half the batched maximum. Prints a Markdown table (the README's).
-#   bench/ledgerd_bench.sh [seconds per run, default 5]
+#   bench/ledgerd_bench.sh [seconds per run, default 5] [build directory, default build]
+# (build-bench is the Release build bench/compare.sh makes.)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-5}
-bin=build
+bin=${2:-build}
 work=$(mktemp -d)
 trap 'kill -TERM $server 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"' EXIT
 

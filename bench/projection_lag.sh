@@ -82,15 +82,7 @@ fail() {
   exit 1
 }
 
-# A port below Linux's ephemeral range that nothing answers on (as tools/pg.sh).
-free_port() {
-  local port
-  while :; do
-    port=$((20000 + RANDOM % 12768))
-    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || break
-  done
-  echo "$port"
-}
+. tools/free_port.sh  # free_port
 
 # Sets $appended from ledgerd's metrics, over bash's /dev/tcp (no process
 # per sample: the sampler shares two cores with everything it measures).

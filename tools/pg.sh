@@ -82,16 +82,7 @@ init_cluster() {
   }
 }
 
-# A port below Linux's ephemeral range (32768-60999), so no outgoing
-# connection holds it; skipped when something already answers on it.
-candidate_port() {
-  local port
-  while :; do
-    port=$((20000 + RANDOM % 12768))
-    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || break
-  done
-  echo "$port"
-}
+. "$(dirname "${BASH_SOURCE[0]}")/free_port.sh"  # free_port
 
 # pg_ctl start on $1; fails (status 1) when the port is taken.
 start_on_port() {
@@ -120,7 +111,7 @@ command_start() {
     local port=""
     [ -f "$dir/conninfo" ] && port=$(sed -n 's/.*port=\([0-9]*\).*/\1/p' "$dir/conninfo")
     for _ in $(seq "$start_attempts_max"); do
-      [ -n "$port" ] || port=$(candidate_port)
+      [ -n "$port" ] || port=$(free_port)
       start_on_port "$port" && break
       echo "pg.sh: port $port is taken, trying another" >&2
       port=""

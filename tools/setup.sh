@@ -2,6 +2,7 @@
 # Installs the Debian packages the build needs (only those missing, so a
 # second run is quick) and builds everything into build/.
 #   tools/setup.sh [--build-dir DIR] [--sanitize address|thread] [--release] [--no-bench]
+#                  [--target NAME]...   (build only these targets; default all)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,13 +10,15 @@ build_dir=build
 sanitize=""
 build_type=RelWithDebInfo
 bench=ON
+targets=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --build-dir) build_dir=$2; shift 2 ;;
     --sanitize) sanitize=$2; shift 2 ;;
     --release) build_type=Release; shift ;;
     --no-bench) bench=OFF; shift ;;
-    -h|--help) sed -n '2,5p' "$0"; exit 0 ;;
+    --target) targets+=(--target "$2"); shift 2 ;;
+    -h|--help) sed -n '2,6p' "$0"; exit 0 ;;
     *) echo "setup.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -44,4 +47,4 @@ fi
 
 cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE="$build_type" \
   -DLEDGER_SANITIZE="$sanitize" -DLEDGER_BUILD_BENCH="$bench" >/dev/null
-cmake --build "$build_dir" -j "$(nproc)"
+cmake --build "$build_dir" -j "$(nproc)" "${targets[@]}"
