@@ -24,6 +24,7 @@
 #include <string>
 #include <vector>
 
+#include "bench_util.h"
 #include "ledger/audit/instant.h"
 #include "ledger/audit/source.h"
 #include "ledger/ledger.h"
@@ -32,11 +33,8 @@
 namespace ledger {
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
-double Seconds(Clock::time_point since) {
-  return std::chrono::duration<double>(Clock::now() - since).count();
-}
+using bench::Clock;
+using bench::Seconds;
 
 double Percentile(std::vector<double> values, double p) {
   if (values.empty()) return 0;
@@ -58,20 +56,8 @@ struct Org {
   int64_t last_at = 0;
 };
 
-// About `events` events in one org: usage dominates, as in a real org.
-tools::HistoryOptions SizedHistory(uint64_t events) {
-  tools::HistoryOptions options;
-  options.orgs = 1;
-  options.usage_per_task = 20;
-  options.employees_per_org = static_cast<int>(std::clamp<uint64_t>(events / 1000, 8, 1000));
-  options.missions_per_employee =
-      static_cast<int>(std::max<uint64_t>(1, events / (options.employees_per_org * 25)));
-  options.seed = events;
-  return options;
-}
-
 Org BuildOrg(Ledger& ledger, uint64_t events) {
-  auto history = tools::GenerateHistory(SizedHistory(events), ledger.log().subject_keys());
+  auto history = tools::GenerateHistory(bench::SizedHistory(events), ledger.log().subject_keys());
   if (!history.ok()) Die("generate", history.status());
   std::vector<Command> batch;
   for (size_t start = 0; start < history->events.size(); start += 1000) {

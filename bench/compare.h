@@ -9,11 +9,10 @@
 #include <string>
 #include <vector>
 
+#include "bench_util.h"
 #include "ledger/status.h"
 
 namespace ledger::bench {
-
-using Clock = std::chrono::steady_clock;
 
 struct IngestOptions {
   std::string system;  // raw-rocksdb, pg-insert, pg-multirow, pg-copy, redis
@@ -56,9 +55,5 @@ struct AsOfOptions {
 };
 // Prints one JSON object per org size on stdout.
 Status RunAsOf(const AsOfOptions& options);
-
-inline double MillisSince(Clock::time_point start) {
-  return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
-}
 
 }  // namespace ledger::bench

@@ -188,16 +188,8 @@ struct Org {
 // About `events` events in one org (as ledger-state-bench sizes them),
 // through the write model with fsync off: this measures queries.
 Result<Org> BuildOrg(Ledger& ledger, uint64_t events) {
-  constexpr int kUsagePerTask = 20;
-  tools::HistoryOptions options;
-  options.orgs = 1;
-  options.usage_per_task = kUsagePerTask;
-  options.employees_per_org = static_cast<int>(std::clamp<uint64_t>(events / 1000, 8, 1000));
-  options.missions_per_employee = static_cast<int>(
-      std::max<uint64_t>(1, events / (5 + kUsagePerTask) / options.employees_per_org));
-  options.seed = events;
   Result<tools::GeneratedHistory> history =
-      tools::GenerateHistory(options, ledger.log().subject_keys());
+      tools::GenerateHistory(SizedHistory(events), ledger.log().subject_keys());
   if (!history.ok()) return history.status();
   std::vector<Command> batch;
   for (size_t start = 0; start < history->events.size(); start += 1000) {

@@ -20,7 +20,6 @@
 // measured, and nothing here depends on its durability. Without --pg a
 // private PostgreSQL 15 is started with tools/pg.sh (server defaults: fsync
 // on, synchronous_commit on) and stopped and removed at the end.
-#include <signal.h>
 #include <stdlib.h>
 #include <sys/resource.h>
 
@@ -31,6 +30,7 @@
 #include <filesystem>
 #include <functional>
 #include <iostream>
+#include <mutex>
 #include <optional>
 #include <thread>
 
@@ -38,6 +38,7 @@
 #include "ledger/ledger.h"
 #include "ledger/projections/projector.h"
 #include "ledger/tools/history_generator.h"
+#include "ledger/tools/stop_signals.h"
 #include "naive_projector.h"
 #include "projection_breakdown.h"
 
@@ -460,23 +461,11 @@ void PrintJson(const Flags& flags, const Report& r) {
 }
 
 // SIGINT/SIGTERM: stop the private PostgreSQL and remove the temporary log,
-// then exit; the main thread may be deep in a run.
+// then exit; the main thread may be deep in a run. The signal thread holds
+// the mutex until the process is gone, so the main thread (which may fail
+// meanwhile, its PostgreSQL stopping) cannot tear down what the cleanup uses.
+std::mutex cleanup_mutex;
 std::function<void()> cleanup_on_signal;
-
-void WatchSignals() {
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  std::thread([signals] {
-    int signal = 0;
-    sigwait(&signals, &signal);
-    std::fprintf(stderr, "projection-bench: signal %d, cleaning up\n", signal);
-    if (cleanup_on_signal) cleanup_on_signal();
-    std::_Exit(128 + signal);
-  }).detach();
-}
 
 int Run(Flags flags) {
   std::unique_ptr<PrivatePostgres> server;
@@ -488,7 +477,10 @@ int Run(Flags flags) {
   };
   // Declared after what it cleans: forgets the references before they go.
   struct Forget {
-    ~Forget() { cleanup_on_signal = nullptr; }
+    ~Forget() {
+      std::lock_guard lock(cleanup_mutex);
+      cleanup_on_signal = nullptr;
+    }
   } forget;
   auto fail = [](const Status& status) {
     std::cerr << "projection-bench: " << status.ToString() << "\n";
@@ -561,6 +553,11 @@ int main(int argc, char** argv) {
   app.add_flag("--keep-schemas", flags.keep_schemas, "leave the bench_* schemas in place");
   app.add_flag("--json", flags.json, "print one JSON object");
   CLI11_PARSE(app, argc, argv);
-  ledger::bench::WatchSignals();
+  ledger::tools::OnStopSignal([](int signal) {
+    std::fprintf(stderr, "projection-bench: signal %d, cleaning up\n", signal);
+    std::lock_guard lock(ledger::bench::cleanup_mutex);
+    if (ledger::bench::cleanup_on_signal) ledger::bench::cleanup_on_signal();
+    std::_Exit(128 + signal);
+  });
   return ledger::bench::Run(flags);
 }

@@ -20,6 +20,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "bench_util.h"
 #include "decide.h"
 #include "ledger/apply.h"
 #include "ledger/ledger.h"
@@ -28,11 +29,8 @@
 namespace ledger {
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
-double Seconds(Clock::time_point since) {
-  return std::chrono::duration<double>(Clock::now() - since).count();
-}
+using bench::Clock;
+using bench::Seconds;
 
 double Percentile(std::vector<double> values, double p) {
   if (values.empty()) return 0;
@@ -70,23 +68,11 @@ class BenchLookups final : public Lookups {
 // the ratio of usage to missions sets how fast the org's state grows.
 int usage_per_task = 20;
 
-tools::HistoryOptions SizedHistory(uint64_t events) {
-  // A mission is 5 events plus its usage: employees * missions * (5 + usage)
-  // ~ events.
-  tools::HistoryOptions options;
-  options.orgs = 1;
-  options.usage_per_task = usage_per_task;
-  options.employees_per_org = static_cast<int>(std::clamp<uint64_t>(events / 1000, 8, 1000));
-  options.missions_per_employee = static_cast<int>(
-      std::max<uint64_t>(1, events / (5 + usage_per_task) / options.employees_per_org));
-  options.seed = events;
-  return options;
-}
-
 // Builds an org of about `events` events through the write model (fsync off:
 // this measures queries, not ingestion).
 Org BuildOrg(Ledger& ledger, uint64_t events, std::vector<std::string>* commands_out) {
-  auto history = tools::GenerateHistory(SizedHistory(events), ledger.log().subject_keys());
+  auto history = tools::GenerateHistory(bench::SizedHistory(events, usage_per_task),
+                                        ledger.log().subject_keys());
   if (!history.ok()) {
     std::fprintf(stderr, "generate: %s\n", history.status().ToString().c_str());
     std::exit(1);

@@ -1,14 +1,13 @@
 // ledger-project: keeps the PostgreSQL read models (projections/sql) from
 // the ledger's global feed, exactly once. See projections/README.md.
-#include <signal.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
 #include <iostream>
-#include <thread>
 
 #include "feeds.h"
+#include "ledger/tools/stop_signals.h"
 
 namespace ledger::project {
 std::atomic<bool> stop_requested{false};
@@ -17,21 +16,6 @@ std::atomic<bool> stop_requested{false};
 namespace {
 
 using ledger::project::Flags;
-
-// Signals arrive on one thread that only sets the flag.
-void WatchSignals() {
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  std::thread([signals] {
-    int signal = 0;
-    sigwait(&signals, &signal);
-    spdlog::info("signal {}: finishing the batch in hand", signal);
-    ledger::project::stop_requested = true;
-  }).detach();
-}
 
 }  // namespace
 
@@ -89,7 +73,10 @@ int main(int argc, char** argv) {
     std::cerr << "error: --connect needs --token (an admin token: the global feed spans orgs)\n";
     return 2;
   }
-  WatchSignals();
+  ledger::tools::OnStopSignal([](int signal) {
+    spdlog::info("signal {}: finishing the batch in hand", signal);
+    ledger::project::stop_requested = true;
+  });
   // A signal also ends the retrying while PostgreSQL is away.
   flags.projector.cancelled = [] { return ledger::project::stop_requested.load(); };
   return flags.db.empty() ? ledger::project::RunFromServer(flags)

@@ -302,6 +302,7 @@ StressSummary RunCrashLoop(const StressOptions& options) {
   }
   summary.seconds = SecondsSince(started);
   summary.passed = status.ok() && !stop_requested;
+  summary.stopped = status.ok() && stop_requested;
   if (!status.ok()) {
     std::cerr << "FAILED: " << status.ToString() << "\n(logs and the log directory kept in " << dir
               << ")" << std::endl;

@@ -49,6 +49,7 @@ struct StressSummary {
   uint64_t last_global_seq = 0;
   double seconds = 0;
   bool passed = false;
+  bool stopped = false;  // by a signal before its last kill, every check so far passed
 };
 
 // Set by SIGINT/SIGTERM: the loop stops after the kill in hand.

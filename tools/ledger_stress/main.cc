@@ -3,39 +3,21 @@
 // random (seeded) moments, restarts it, and checks after every restart that
 // nothing acknowledged was lost, every signed head still holds, and the read
 // models equal a fresh rebuild. Exit 0 only if every check passed.
-#include <signal.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <filesystem>
 #include <iostream>
 #include <random>
-#include <thread>
 
 #include "crash_loop.h"
+#include "ledger/tools/stop_signals.h"
 
 namespace {
 
 using ledger::stress::StressOptions;
 using ledger::stress::StressSummary;
 using ledger::stress::Target;
-
-// Signals are taken by one thread that only sets the flag; every other
-// thread (and, through the mask, no child: ChildProcess clears it) ignores
-// them.
-void WatchSignals() {
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  std::thread([signals] {
-    int signal = 0;
-    sigwait(&signals, &signal);
-    std::cerr << "ledger-stress: signal " << signal << ": stopping after this kill" << std::endl;
-    ledger::stress::stop_requested = true;
-  }).detach();
-}
 
 // The directory of this executable: ledgerd and ledger-project are built
 // beside it.
@@ -46,8 +28,11 @@ std::string OwnDirectory() {
 }
 
 void PrintSummary(const StressOptions& options, const StressSummary& s) {
-  std::cout << "ledger-stress " << (s.passed ? "PASSED" : "FAILED") << ": seed " << options.seed
-            << ", " << s.kills << " kills (" << s.server_kills << " ledgerd, " << s.projector_kills
+  const char* verdict = s.passed    ? "PASSED"
+                        : s.stopped ? "STOPPED (every check so far passed)"
+                                    : "FAILED";
+  std::cout << "ledger-stress " << verdict << ": seed " << options.seed << ", " << s.kills
+            << " kills (" << s.server_kills << " ledgerd, " << s.projector_kills
             << " ledger-project) in " << static_cast<int>(s.seconds) << " s\n"
             << "  acknowledged: " << s.events_acknowledged << " events from " << s.commands_accepted
             << " commands (" << s.outcome_unknown << " commands with outcome unknown at a kill)\n"
@@ -156,7 +141,10 @@ int main(int argc, char** argv) {
     }
   }
   if (options.seed == 0) options.seed = std::random_device{}() | 1;
-  WatchSignals();
+  ledger::tools::OnStopSignal([](int signal) {
+    std::cerr << "ledger-stress: signal " << signal << ": stopping after this kill" << std::endl;
+    ledger::stress::stop_requested = true;
+  });
   StressSummary summary = ledger::stress::RunCrashLoop(options);
   PrintSummary(options, summary);
   return summary.passed ? 0 : 1;
