@@ -4,7 +4,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include <atomic>
 #include <condition_variable>
 #include <mutex>
 #include <thread>
@@ -186,9 +185,12 @@ void Server::Impl::Shutdown() {
         if (auto connection = weak.lock()) open.push_back(connection);
       }
     }
-    std::atomic<size_t> stopped_reading{0};
+    // Counted under the mutex: a count changed outside it could land between
+    // the wait's check and its sleep, and that wake-up would be lost for good.
+    size_t stopped_reading = 0;
     for (auto& connection : open) {
       connection->BeginDrain([&] {
+        std::lock_guard counted(mutex_);
         ++stopped_reading;
         changed_.notify_all();
       });
