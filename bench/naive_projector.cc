@@ -112,9 +112,8 @@ class StatementSink : public projections::RowSink {
 
 class NaiveProjector::Impl {
  public:
-  Impl(NaiveOptions options, projections::SealedOpener& opener,
-       std::unique_ptr<projections::EventRowRenderer> renderer)
-      : options_(std::move(options)), opener_(opener), renderer_(std::move(renderer)) {}
+  Impl(NaiveOptions options, projections::SealedOpener& opener)
+      : options_(std::move(options)), opener_(opener) {}
 
   Status Start() {
     return projections::Guarded("preparing the naive schema", [this] {
@@ -156,7 +155,7 @@ class NaiveProjector::Impl {
   void Write(const StoredEvent& event) {
     if (!tx_) tx_ = std::make_unique<pqxx::work>(*connection_);
     sink_->Begin(tx_.get());
-    sink_->Put(Table::kEvents, renderer_->EventRow(event, opener_));
+    sink_->Put(Table::kEvents, projections::EventRow(event, opener_));
     if (std::optional<Row> usage = projections::UsageRow(event)) {
       sink_->Put(Table::kUsageRecords, std::move(*usage));
     }
@@ -180,7 +179,6 @@ class NaiveProjector::Impl {
 
   NaiveOptions options_;
   projections::SealedOpener& opener_;
-  std::unique_ptr<projections::EventRowRenderer> renderer_;
   std::unique_ptr<pqxx::connection> connection_;
   std::unique_ptr<pqxx::work> tx_;
   std::unique_ptr<StatementSink> sink_;
@@ -192,10 +190,7 @@ class NaiveProjector::Impl {
 
 Result<std::unique_ptr<NaiveProjector>> NaiveProjector::Open(const NaiveOptions& options,
                                                              projections::SealedOpener& opener) {
-  Result<std::unique_ptr<projections::EventRowRenderer>> renderer =
-      projections::EventRowRenderer::Create();
-  if (!renderer.ok()) return renderer.status();
-  auto impl = std::make_unique<Impl>(options, opener, std::move(renderer).value());
+  auto impl = std::make_unique<Impl>(options, opener);
   LEDGER_RETURN_IF_ERROR(impl->Start());
   return std::unique_ptr<NaiveProjector>(new NaiveProjector(std::move(impl)));
 }

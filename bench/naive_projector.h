@@ -1,6 +1,6 @@
 // projection-bench's baseline: the classic naive projector. It folds each
 // event with the same Folder as ledger-project and renders the same rows with
-// the same code (EventRowRenderer, UsageRow, RenderUnit), so the work up to
+// the same code (EventRow, UsageRow, RenderUnit), so the work up to
 // PostgreSQL is equal; then it writes every row with its own prepared INSERT
 // (entity rows as INSERT ... ON CONFLICT DO UPDATE, removals as DELETE) and
 // the checkpoint UPDATE, committing every `events_per_transaction` events.

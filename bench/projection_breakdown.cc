@@ -59,12 +59,9 @@ Status Render(const std::vector<StoredEvent>& events, projections::SealedOpener&
   for (const StoredEvent& event : events) LEDGER_RETURN_IF_ERROR(folder.Fold(event, nullptr));
   out->fold = Since(start);
 
-  Result<std::unique_ptr<projections::EventRowRenderer>> renderer =
-      projections::EventRowRenderer::Create();
-  if (!renderer.ok()) return renderer.status();
   start = Clock::now();
   for (const StoredEvent& event : events) {
-    rendered->of(Table::kEvents).push_back((*renderer)->EventRow(event, opener));
+    rendered->of(Table::kEvents).push_back(projections::EventRow(event, opener));
   }
   out->event_rows = Since(start);
 

@@ -23,7 +23,7 @@ struct Breakdown {
   // Seconds, ours.
   double read = 0;         // EventLog::ReadGlobal
   double fold = 0;         // Folder::Fold (the engine's Apply)
-  double event_rows = 0;   // EventRowRenderer::EventRow (payload JSON, personal fields opened)
+  double event_rows = 0;   // projections::EventRow (payload JSON, personal fields opened)
   double usage_rows = 0;   // UsageRow
   double entity_rows = 0;  // RenderTable over the final states
   double copy_lines = 0;   // Row::AppendCopyLine

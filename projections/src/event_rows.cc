@@ -1,14 +1,11 @@
 #include "ledger/projections/event_rows.h"
 
-#include <flatbuffers/idl.h>
 #include <flatbuffers/minireflect.h>
-#include <flatbuffers/util.h>
 
-#include <cctype>
-#include <cstdlib>
 #include <cstring>
-#include <nlohmann/json.hpp>
 #include <set>
+
+#include "ledger/projections/payload_json.h"
 
 namespace ledger::projections {
 namespace {
@@ -42,35 +39,6 @@ class IdVisitor : public flatbuffers::IterationVisitor {
   std::vector<std::string_view>* ids_;
   bool is_id_ = false;
 };
-
-std::string BytesOf(const nlohmann::json& array) {
-  std::string bytes;
-  if (!array.is_array()) return bytes;
-  bytes.reserve(array.size());
-  for (const auto& b : array) bytes.push_back(static_cast<char>(b.get<int>()));
-  return bytes;
-}
-
-// Replaces every printed Sealed {subject_id, nonce, ciphertext} by
-// {subject_id, value}.
-void OpenSealed(nlohmann::json& doc, SealedOpener& opener, std::set<std::string>* subjects) {
-  if (doc.is_array()) {
-    for (auto& item : doc) OpenSealed(item, opener, subjects);
-    return;
-  }
-  if (!doc.is_object()) return;
-  if (doc.contains("nonce") && doc.contains("ciphertext") && doc.contains("subject_id")) {
-    std::string subject = doc["subject_id"].is_string() ? doc["subject_id"].get<std::string>() : "";
-    std::string nonce = BytesOf(doc["nonce"]);
-    std::string ciphertext = BytesOf(doc["ciphertext"]);
-    std::optional<std::string> plaintext = opener.Open({subject, nonce, ciphertext});
-    doc = nlohmann::json{{"subject_id", subject},
-                         {"value", plaintext ? nlohmann::json(*plaintext) : nlohmann::json()}};
-    if (Uuid::Parse(subject)) subjects->insert(subject);
-    return;
-  }
-  for (auto& [key, value] : doc.items()) OpenSealed(value, opener, subjects);
-}
 
 std::string_view Field(const flatbuffers::String* s) { return s ? s->string_view() : ""; }
 
@@ -146,121 +114,78 @@ std::optional<Row> UsageRow(const StoredEvent& stored) {
   return row;
 }
 
-class EventRowRenderer::Impl {
- public:
-  Status Load(const std::string& schema_dir) {
-    std::string schema;
-    std::string path = schema_dir + "/events.fbs";
-    if (!flatbuffers::LoadFile(path.c_str(), false, &schema)) {
-      return Status::NotFound("cannot read " + path + " (set LEDGER_SCHEMA_DIR)");
-    }
-    const char* include_dirs[] = {schema_dir.c_str(), nullptr};
-    if (!parser_.Parse(schema.c_str(), include_dirs, "events.fbs")) {
-      return Status::InvalidArgument(path + ": " + parser_.error_);
-    }
-    parser_.opts.strict_json = true;
-    parser_.opts.indent_step = -1;
-    return Status::Ok();
-  }
+namespace {
 
-  Row EventRow(const StoredEvent& stored, SealedOpener& opener) {
-    const fb::Event& event = *stored.event();
-    const fb::Envelope& envelope = *event.envelope();
-    const Position& p = stored.position;
-    Row row;
-    row.Uuid(Field(envelope.event_id()));
-    row.Text(p.org.ToString());
-    row.Int(static_cast<int64_t>(p.org_seq));
-    row.Int(static_cast<int64_t>(p.global_seq));
-    std::string_view employee, mission, task;
-    Subjects(event, &employee, &mission, &task);
-    row.Uuid(employee);
-    row.Uuid(mission);
-    row.Uuid(task);
-    bool known = Known(event);
-    row.Text(known ? EventTypeName(event.payload_type()) : "unknown");
-    row.Text(known ? EventCategory(event.payload_type()) : "unknown");
-    row.RawJson(ActorJson(envelope.actor()));
-    row.TextOrNull(Field(envelope.correlation_id()));
-    row.TextOrNull(Field(envelope.causation_id()));
-    row.Time(envelope.occurred_at());
-    row.Time(p.recorded_at);
-    std::set<std::string> subjects;
-    if (known) {
-      row.RawJson(PayloadJson(event, opener, &subjects));
-    } else {
-      row.Null();
-    }
-    if (subjects.empty()) {
-      row.Null();
-    } else {
-      std::string array = "{";
-      for (const std::string& subject : subjects) array += (array.size() > 1 ? "," : "") + subject;
-      row.Text(array + "}");
-    }
-    row.Time(p.recorded_at);
-    return row;
+// The payload's own employee_id, mission_id and task_id fields.
+void Subjects(const fb::Event& event, std::string_view* employee, std::string_view* mission,
+              std::string_view* task) {
+  if (!Known(event)) return;
+  const flatbuffers::TypeTable* table = PayloadTable(event.payload_type());
+  const auto* payload = static_cast<const flatbuffers::Table*>(event.payload());
+  for (size_t i = 0; i < table->num_elems; ++i) {
+    if (table->type_codes[i].base_type != flatbuffers::ET_STRING) continue;
+    std::string_view name = table->names[i];
+    std::string_view* out = name == "employee_id"  ? employee
+                            : name == "mission_id" ? mission
+                            : name == "task_id"    ? task
+                                                   : nullptr;
+    if (out == nullptr) continue;
+    auto offset = static_cast<flatbuffers::voffset_t>(4 + 2 * i);
+    *out = Field(payload->GetPointer<const flatbuffers::String*>(offset));
   }
-
- private:
-  // The payload's own employee_id, mission_id and task_id fields.
-  static void Subjects(const fb::Event& event, std::string_view* employee,
-                       std::string_view* mission, std::string_view* task) {
-    if (!Known(event)) return;
-    const flatbuffers::TypeTable* table = PayloadTable(event.payload_type());
-    const auto* payload = static_cast<const flatbuffers::Table*>(event.payload());
-    for (size_t i = 0; i < table->num_elems; ++i) {
-      if (table->type_codes[i].base_type != flatbuffers::ET_STRING) continue;
-      std::string_view name = table->names[i];
-      std::string_view* out = name == "employee_id"  ? employee
-                              : name == "mission_id" ? mission
-                              : name == "task_id"    ? task
-                                                     : nullptr;
-      if (out == nullptr) continue;
-      auto offset = static_cast<flatbuffers::voffset_t>(4 + 2 * i);
-      *out = Field(payload->GetPointer<const flatbuffers::String*>(offset));
-    }
-  }
-
-  static std::string ActorJson(const fb::Actor* actor) {
-    if (actor == nullptr) return "null";
-    return nlohmann::json{{"kind", SnakeCase(fb::EnumNameActorKind(actor->kind()))},
-                          {"id", std::string(Field(actor->id()))}}
-        .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  }
-
-  std::string PayloadJson(const fb::Event& event, SealedOpener& opener,
-                          std::set<std::string>* subjects) {
-    std::string json;
-    std::string type = std::string("ledger.fb.") + fb::EnumNamePayload(event.payload_type());
-    if (!flatbuffers::GenerateTextFromTable(parser_, event.payload(), type, &json)) return "null";
-    // Only events with personal fields need more than FlatBuffers' text.
-    if (json.find("\"ciphertext\":") == std::string::npos) return json;
-    nlohmann::json doc = nlohmann::json::parse(json, nullptr, false);
-    if (doc.is_discarded()) return "null";
-    OpenSealed(doc, opener, subjects);
-    return doc.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  }
-
-  flatbuffers::Parser parser_;
-};
-
-Result<std::unique_ptr<EventRowRenderer>> EventRowRenderer::Create(const std::string& schema_dir) {
-  std::string dir = schema_dir;
-  if (dir.empty()) {
-    const char* from_environment = std::getenv("LEDGER_SCHEMA_DIR");
-    dir = from_environment && *from_environment ? from_environment : LEDGER_SCHEMA_DIR;
-  }
-  auto impl = std::make_unique<Impl>();
-  LEDGER_RETURN_IF_ERROR(impl->Load(dir));
-  return std::unique_ptr<EventRowRenderer>(new EventRowRenderer(std::move(impl)));
 }
 
-EventRowRenderer::EventRowRenderer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
-EventRowRenderer::~EventRowRenderer() = default;
+std::string ActorJson(const fb::Actor* actor) {
+  if (actor == nullptr) return "null";
+  std::string json = "{\"kind\":";
+  AppendJsonString(SnakeCase(fb::EnumNameActorKind(actor->kind())), &json);
+  json += ",\"id\":";
+  AppendJsonString(Field(actor->id()), &json);
+  json += '}';
+  return json;
+}
 
-Row EventRowRenderer::EventRow(const StoredEvent& event, SealedOpener& opener) {
-  return impl_->EventRow(event, opener);
+}  // namespace
+
+Row EventRow(const StoredEvent& stored, SealedOpener& opener) {
+  const fb::Event& event = *stored.event();
+  const fb::Envelope& envelope = *event.envelope();
+  const Position& p = stored.position;
+  Row row;
+  row.Uuid(Field(envelope.event_id()));
+  row.Text(p.org.ToString());
+  row.Int(static_cast<int64_t>(p.org_seq));
+  row.Int(static_cast<int64_t>(p.global_seq));
+  std::string_view employee, mission, task;
+  Subjects(event, &employee, &mission, &task);
+  row.Uuid(employee);
+  row.Uuid(mission);
+  row.Uuid(task);
+  bool known = Known(event);
+  row.Text(known ? EventTypeName(event.payload_type()) : "unknown");
+  row.Text(known ? EventCategory(event.payload_type()) : "unknown");
+  row.RawJson(ActorJson(envelope.actor()));
+  row.TextOrNull(Field(envelope.correlation_id()));
+  row.TextOrNull(Field(envelope.causation_id()));
+  row.Time(envelope.occurred_at());
+  row.Time(p.recorded_at);
+  std::set<std::string> subjects;
+  if (known) {
+    std::string payload;
+    AppendPayloadJson(event, opener, &subjects, &payload);
+    row.RawJson(payload);
+  } else {
+    row.Null();
+  }
+  if (subjects.empty()) {
+    row.Null();
+  } else {
+    std::string array = "{";
+    for (const std::string& subject : subjects) array += (array.size() > 1 ? "," : "") + subject;
+    row.Text(array + "}");
+  }
+  row.Time(p.recorded_at);
+  return row;
 }
 
 }  // namespace ledger::projections

@@ -16,8 +16,8 @@ namespace ledger::projections {
 
 class Projector::Impl {
  public:
-  Impl(ProjectorOptions options, SealedOpener& opener, std::unique_ptr<EventRowRenderer> renderer)
-      : options_(std::move(options)), opener_(opener), renderer_(std::move(renderer)) {}
+  Impl(ProjectorOptions options, SealedOpener& opener)
+      : options_(std::move(options)), opener_(opener) {}
 
   Status Start() {
     return WithRetries("connecting", [this] { return Connect(); });
@@ -78,7 +78,7 @@ class Projector::Impl {
         RenderUnit(RenderContext{*state, opener_}, kind, id, writer_);
       }
       for (const StoredEvent* event : fresh) {
-        writer_.Put(Table::kEvents, renderer_->EventRow(*event, opener_));
+        writer_.Put(Table::kEvents, EventRow(*event, opener_));
         if (std::optional<Row> usage = UsageRow(*event)) {
           writer_.Put(Table::kUsageRecords, std::move(*usage));
         }
@@ -146,7 +146,6 @@ class Projector::Impl {
 
   ProjectorOptions options_;
   SealedOpener& opener_;
-  std::unique_ptr<EventRowRenderer> renderer_;
   std::unique_ptr<pqxx::connection> connection_;
   std::set<std::string> staged_;
   Folder folder_;
@@ -157,9 +156,7 @@ class Projector::Impl {
 
 Result<std::unique_ptr<Projector>> Projector::Open(const ProjectorOptions& options,
                                                    SealedOpener& opener) {
-  Result<std::unique_ptr<EventRowRenderer>> renderer = EventRowRenderer::Create();
-  if (!renderer.ok()) return renderer.status();
-  auto impl = std::make_unique<Impl>(options, opener, std::move(renderer).value());
+  auto impl = std::make_unique<Impl>(options, opener);
   LEDGER_RETURN_IF_ERROR(impl->Start());
   return std::unique_ptr<Projector>(new Projector(std::move(impl)));
 }

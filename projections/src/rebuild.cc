@@ -24,8 +24,8 @@ class VectorSink : public RowSink {
 
 class Rebuilder {
  public:
-  Rebuilder(const ProjectorOptions& options, SealedOpener& opener, EventRowRenderer& renderer)
-      : options_(options), opener_(opener), renderer_(renderer) {}
+  Rebuilder(const ProjectorOptions& options, SealedOpener& opener)
+      : options_(options), opener_(opener) {}
 
   Status Run(const FeedReader& read, const Progress& progress, RebuildStats* stats) {
     auto started = std::chrono::steady_clock::now();
@@ -88,7 +88,7 @@ class Rebuilder {
   void RenderEvents(const std::vector<StoredEvent>& batch, std::vector<Row>* rows) {
     for (int pass = 0; pass < 2; ++pass) {
       rows->clear();
-      for (const StoredEvent& event : batch) rows->push_back(renderer_.EventRow(event, opener_));
+      for (const StoredEvent& event : batch) rows->push_back(EventRow(event, opener_));
       Result<bool> fetched = opener_.FetchMissing();
       if (!fetched.ok()) throw std::runtime_error(fetched.status().ToString());
       if (!*fetched) return;
@@ -135,7 +135,6 @@ class Rebuilder {
 
   const ProjectorOptions& options_;
   SealedOpener& opener_;
-  EventRowRenderer& renderer_;
   std::string shadow_;
   std::unique_ptr<pqxx::connection> main_;
   Folder folder_;
@@ -145,10 +144,8 @@ class Rebuilder {
 
 Result<RebuildStats> Rebuild(const ProjectorOptions& options, SealedOpener& opener,
                              const FeedReader& read, const Progress& progress) {
-  Result<std::unique_ptr<EventRowRenderer>> renderer = EventRowRenderer::Create();
-  if (!renderer.ok()) return renderer.status();
   RebuildStats stats;
-  Rebuilder rebuilder(options, opener, **renderer);
+  Rebuilder rebuilder(options, opener);
   LEDGER_RETURN_IF_ERROR(rebuilder.Run(read, progress, &stats));
   return stats;
 }

@@ -94,15 +94,13 @@ class Loader {
       : target_(target), state_(state), source_(source) {}
 
   Status Run(uint64_t* rows) {
-    auto renderer = projections::EventRowRenderer::Create();
-    if (!renderer.ok()) return renderer.status();
     pqxx::connection connection(target_.conninfo);
     pqxx::work tx(connection);
     tx.exec("SET LOCAL client_min_messages TO warning");
     LEDGER_RETURN_IF_ERROR(ClearSchema(tx));
     projections::Migrate(tx, target_.schema);  // the DDL; search_path now the schema
     *rows += Entities(tx);
-    LEDGER_RETURN_IF_ERROR(EventTables(tx, **renderer, rows));
+    LEDGER_RETURN_IF_ERROR(EventTables(tx, rows));
     tx.commit();
     return Status::Ok();
   }
@@ -144,14 +142,14 @@ class Loader {
   }
 
   // One pass over the log per table: a COPY is one statement at a time.
-  Status EventTables(pqxx::work& tx, projections::EventRowRenderer& renderer, uint64_t* rows) {
+  Status EventTables(pqxx::work& tx, uint64_t* rows) {
     if (state_.version == 0) return Status::Ok();  // before the org's first event
     for (Table table : {Table::kEvents, Table::kUsageRecords}) {
       Copy copy(tx, table);
       LEDGER_RETURN_IF_ERROR(
           source_.Scan(state_.org, 1, state_.version, [&](const StoredEvent& stored) {
             if (table == Table::kEvents) {
-              copy.Write(renderer.EventRow(stored, opener_));
+              copy.Write(projections::EventRow(stored, opener_));
             } else if (std::optional<Row> row = projections::UsageRow(stored)) {
               copy.Write(*row);
             }

@@ -1,5 +1,5 @@
 // Rows that come straight from the feed, one per event: the events table
-// (every event, its payload as JSON through FlatBuffers' own printer) and
+// (every event, its payload as JSON printed from its type tables) and
 // usage_records (each UsageRecorded).
 #pragma once
 
@@ -26,21 +26,8 @@ void NamedIds(const fb::Event& event, std::vector<std::string_view>* ids);
 
 std::optional<Row> UsageRow(const StoredEvent& event);
 
-class EventRowRenderer {
- public:
-  // Loads events.fbs from schema_dir (default: LEDGER_SCHEMA_DIR or the
-  // source tree's schemas/) for FlatBuffers' JSON printer.
-  static Result<std::unique_ptr<EventRowRenderer>> Create(const std::string& schema_dir = "");
-  ~EventRowRenderer();
-
-  // The events row. A personal field prints as {"subject_id": S, "value":
-  // plaintext}, value null when it does not open.
-  Row EventRow(const StoredEvent& event, SealedOpener& opener);
-
- private:
-  class Impl;
-  explicit EventRowRenderer(std::unique_ptr<Impl> impl);
-  std::unique_ptr<Impl> impl_;
-};
+// The events row. A personal field prints as {"subject_id": S, "value":
+// plaintext}, value null when it does not open.
+Row EventRow(const StoredEvent& event, SealedOpener& opener);
 
 }  // namespace ledger::projections
