@@ -6,6 +6,7 @@
 #include <chrono>
 #include <pqxx/pqxx>
 #include <random>
+#include <set>
 
 #include "command_fixture.h"
 #include "ledger/projections/read_model.h"
@@ -44,6 +45,27 @@ std::unique_ptr<Projector> OpenProjector(const std::string& conninfo, const std:
   return std::move(projector).value();
 }
 
+// Every index and constraint of `schema`, with the schema's name left out.
+std::set<std::string> IndexesAndConstraints(const std::string& conninfo,
+                                            const std::string& schema) {
+  pqxx::connection connection(conninfo);
+  pqxx::work tx(connection);
+  pqxx::result rows = tx.exec_params(
+      "SELECT tablename || ': ' || replace(indexdef, $1 || '.', '') FROM pg_indexes"
+      " WHERE schemaname = $1"
+      " UNION ALL SELECT c.conrelid::regclass::text || ': ' || c.conname || ' '"
+      " || pg_get_constraintdef(c.oid) FROM pg_constraint c"
+      " JOIN pg_namespace n ON n.oid = c.connamespace WHERE n.nspname = $1",
+      schema);
+  std::set<std::string> out;
+  for (const auto& row : rows) {
+    std::string text = row[0].as<std::string>();
+    if (size_t dot = text.find(schema + "."); dot == 0) text.erase(0, schema.size() + 1);
+    out.insert(text);
+  }
+  return out;
+}
+
 TEST(ProjectorTest, IncrementalInRandomBatchesEqualsRebuild) {
   std::string db = FreshDatabase();
   auto test = OpenTestLedger();
@@ -60,6 +82,11 @@ TEST(ProjectorTest, IncrementalInRandomBatchesEqualsRebuild) {
   ProjectAll(*projector, test->log(), 7);
   EXPECT_EQ(projector->checkpoint(), test->log().LastGlobalSeq());
   EXPECT_GT(projector->stats().batches, 5u);
+
+  // The rebuild drops keys and indexes for its load; all are back.
+  std::set<std::string> migrated = IndexesAndConstraints(db, "incremental");
+  EXPECT_GT(migrated.size(), 50u);
+  EXPECT_EQ(IndexesAndConstraints(db, "rebuilt"), migrated);
 
   std::map<std::string, std::string> want = Digests(db, "rebuilt");
   std::map<std::string, std::string> have = Digests(db, "incremental");
