@@ -230,6 +230,52 @@ TEST(ProjectorTest, ForgettingNullsPersonalFieldsInEveryModelAndInEvents) {
   EXPECT_EQ(Digests(db, "public"), Digests(db, "rebuilt"));
 }
 
+// The log accepts any bytes in a string; PostgreSQL refuses NUL and invalid
+// UTF-8 in text and jsonb. One such event must not stop the read models.
+TEST(ProjectorTest, TextThatPostgresRefusesIsRepairedNotFatal) {
+  std::string db = FreshDatabase();
+  CommandFixture f;
+  Uuid org = f.AddOrg();
+  std::string team = NewId();
+  const std::string kBad("Plat\0form \xFF\xC3 ok", 15);
+  f.Accept(f.Event(
+      org, fb::CreateTeamCreated(f.fbb(), f.fbb().CreateString(team), f.fbb().CreateString(kBad),
+                                 f.fbb().CreateString("d\xE2\x82"),
+                                 f.fbb().CreateString(R"({"k": "\u0000"})"))));
+  std::string ada = NewId();
+  f.Accept(f.Event(org, fb::CreateEmployeeHiredDirect(f.fbb(), ada.c_str(), nullptr, nullptr,
+                                                      f.Seal(ada, "ada@example.com"),
+                                                      f.Seal(ada, std::string("Ada\0\xFF", 5)))));
+  auto opener = KeyOpener(f.keys());
+  auto projector = OpenProjector(db, "public", *opener);
+  ProjectAll(*projector, f.log(), 1);
+  EXPECT_EQ(projector->checkpoint(), f.log().LastGlobalSeq());
+
+  pqxx::connection connection(db);
+  pqxx::work tx(connection);
+  auto one = [&](const std::string& sql) { return tx.exec1(sql)[0].as<std::string>(); };
+  const std::string kReplacement = "\xEF\xBF\xBD";
+  EXPECT_EQ(one("SELECT name FROM teams WHERE id = '" + team + "'"),
+            "Platform " + kReplacement + kReplacement + " ok");
+  // One replacement per byte that is not UTF-8: here a sequence cut short.
+  EXPECT_EQ(one("SELECT description FROM teams WHERE id = '" + team + "'"),
+            "d" + kReplacement + kReplacement);
+  // JSON that jsonb refuses (\u0000) is kept as a string.
+  EXPECT_EQ(one("SELECT jsonb_typeof(settings) || ' ' || (settings #>> '{}') FROM teams"),
+            R"(string {"k": "\u0000"})");
+  EXPECT_EQ(one("SELECT payload->>'name' FROM events WHERE event_type = 'team_created'"),
+            "Platform " + kReplacement + kReplacement + " ok");
+  EXPECT_EQ(one("SELECT full_name FROM employees WHERE id = '" + ada + "'"), "Ada" + kReplacement);
+  EXPECT_EQ(one("SELECT payload->'full_name'->>'value' FROM events "
+                "WHERE event_type = 'employee_hired'"),
+            "Ada" + kReplacement);
+  tx.commit();
+
+  // A rebuild takes the same text.
+  ASSERT_TRUE(Rebuild(OptionsFor(db, "rebuilt"), *opener, ReaderOf(f.log())).ok());
+  EXPECT_EQ(Digests(db, "public"), Digests(db, "rebuilt"));
+}
+
 TEST(ProjectorTest, RebuildSwapsInAtomicallyAndReadersSeeTheOldModelMeanwhile) {
   std::string db = FreshDatabase();
   auto test = OpenTestLedger();

@@ -5,35 +5,13 @@
 #include <charconv>
 
 #include "ledger/uuid.h"
+#include "utf8.h"
 
 namespace ledger::projections {
 namespace {
 
 using flatbuffers::ElementaryType;
 using flatbuffers::TypeTable;
-
-// Length of the valid UTF-8 sequence at the start of `text`, or 0 if it is
-// not one (overlong forms, surrogates and code points past U+10FFFF
-// included: PostgreSQL refuses them all).
-size_t Utf8SequenceLength(std::string_view text) {
-  auto byte = [&](size_t i) { return static_cast<unsigned char>(text[i]); };
-  auto continuation = [&](size_t i) { return i < text.size() && (byte(i) & 0xC0) == 0x80; };
-  unsigned char lead = byte(0);
-  if (lead >= 0xC2 && lead <= 0xDF) return continuation(1) ? 2 : 0;
-  if (lead >= 0xE0 && lead <= 0xEF) {
-    if (!continuation(1) || !continuation(2)) return 0;
-    if (lead == 0xE0 && byte(1) < 0xA0) return 0;  // overlong
-    if (lead == 0xED && byte(1) > 0x9F) return 0;  // surrogate
-    return 3;
-  }
-  if (lead >= 0xF0 && lead <= 0xF4) {
-    if (!continuation(1) || !continuation(2) || !continuation(3)) return 0;
-    if (lead == 0xF0 && byte(1) < 0x90) return 0;  // overlong
-    if (lead == 0xF4 && byte(1) > 0x8F) return 0;  // past U+10FFFF
-    return 4;
-  }
-  return 0;
-}
 
 template <typename T>
 void AppendNumber(T value, std::string* out) {
@@ -190,7 +168,7 @@ void AppendJsonString(std::string_view text, std::string* out) {
       *out += '\\';
       *out += static_cast<char>(byte);
     } else if (byte >= 0x80) {
-      *out += "\xEF\xBF\xBD";  // U+FFFD for a byte that is not UTF-8
+      out->append(kReplacementCharacter);
     } else {
       *out += "\\u00";
       *out += kHex[byte >> 4];

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "ledger/uuid.h"
+#include "utf8.h"
 
 namespace ledger::projections {
 
@@ -18,9 +19,10 @@ void Row::Null() {
 }
 
 void Row::Text(std::string_view value) {
-  std::string& out = values_.emplace_back(value);
+  std::string& out = values_.emplace_back();
   nulls_.push_back(false);
-  if (out.find('\0') != std::string::npos) std::erase(out, '\0');
+  out.reserve(value.size());
+  AppendValidUtf8(value, &out);
 }
 
 void Row::TextOrNull(std::string_view value) { value.empty() ? Null() : Text(value); }
@@ -37,9 +39,14 @@ void Row::Bool(bool value) { Text(value ? "t" : "f"); }
 
 void Row::Json(std::string_view value) {
   if (value.empty()) return Null();
-  if (nlohmann::json::accept(value)) return Text(value);
-  Text(nlohmann::json(std::string(value))
-           .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  // jsonb refuses the escape \u0000 that JSON itself allows: such a document
+  // is kept as a string too.
+  if (nlohmann::json::accept(value) && value.find("\\u0000") == std::string_view::npos) {
+    return Text(value);
+  }
+  std::string text;
+  AppendValidUtf8(value, &text);
+  Text(nlohmann::json(text).dump());
 }
 
 void Row::RawJson(std::string value) {

@@ -13,15 +13,17 @@ namespace ledger::projections {
 class Row {
  public:
   void Null();
-  void Text(std::string_view value);        // NUL bytes dropped: PostgreSQL text cannot hold them
+  // NUL bytes dropped and invalid UTF-8 as U+FFFD: PostgreSQL refuses both.
+  void Text(std::string_view value);
   void TextOrNull(std::string_view value);  // "" -> NULL
   void Uuid(std::string_view value);        // "" or not a UUID -> NULL
   void Time(int64_t micros);                // 0 -> NULL
   void Money(int64_t micros);               // exact NUMERIC text: 12.345678
   void Int(int64_t value);
   void Bool(bool value);
-  // JSON text from an event; "" -> NULL. Text that is not valid JSON is kept
-  // as a JSON string, so one bad document cannot stop the projector.
+  // JSON text from an event; "" -> NULL. Text that is not valid JSON (or
+  // that jsonb refuses: \u0000) is kept as a JSON string, so one bad
+  // document cannot stop the projector.
   void Json(std::string_view value);
   // An already valid JSON document (the projector's own output).
   void RawJson(std::string value);
