@@ -219,7 +219,8 @@ Result<Measurement> RunRebuild(const Flags& flags, Input& input) {
   if (!stats.ok()) return stats.status();
   m.events = stats->events;
   m.rows = static_cast<int64_t>(stats->rows);
-  m.transactions = 5;  // the shadow's tables; events twice; usage; entities, keys, indexes, checkpoint
+  // The shadow's tables; events twice; usage; entities, keys, indexes and checkpoint.
+  m.transactions = 5;
   return m;
 }
 
