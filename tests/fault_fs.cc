@@ -1,5 +1,7 @@
 #include "fault_fs.h"
 
+#include <pthread.h>
+
 namespace ledger::testing {
 namespace {
 
@@ -8,12 +10,24 @@ bool EndsWith(const std::string& name, const std::string& suffix) {
          name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
+bool IsTable(const std::string& name) { return EndsWith(name, ".sst") || EndsWith(name, ".blob"); }
+
+bool OnRocksThread(const char* pool) {
+  char name[16] = {};
+  pthread_getname_np(pthread_self(), name, sizeof(name));
+  return std::string(name).starts_with(pool);
+}
+
 bool Targets(FaultTarget target, const std::string& name) {
   switch (target) {
     case FaultTarget::kWal:
       return EndsWith(name, ".log");
     case FaultTarget::kTables:
-      return EndsWith(name, ".sst") || EndsWith(name, ".blob");
+      return IsTable(name);
+    case FaultTarget::kFlushTables:
+      return IsTable(name) && OnRocksThread("rocksdb:high");
+    case FaultTarget::kCompactionTables:
+      return IsTable(name) && OnRocksThread("rocksdb:low");
     case FaultTarget::kAll:
       return true;
   }

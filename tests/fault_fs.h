@@ -26,7 +26,12 @@ enum class Fault {
 enum class FaultTarget {
   kWal,     // *.log
   kTables,  // *.sst and *.blob
-  kAll,     // every file written, MANIFEST and probes included
+  // Tables written by a background flush or a compaction only: RocksDB runs
+  // flushes on its high-priority pool and compactions on its low one, and
+  // names their threads "rocksdb:high" and "rocksdb:low".
+  kFlushTables,
+  kCompactionTables,
+  kAll,  // every file written, MANIFEST and probes included
 };
 
 class FaultFileSystem final : public rocksdb::FileSystemWrapper {

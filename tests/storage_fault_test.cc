@@ -1,5 +1,6 @@
 // Storage faults under ledgerd, over real sockets: failed WAL writes, failed
-// fsyncs and a full disk (tests/fault_fs.h). A group whose write fails
+// fsyncs, a full disk, and failed flushes and compactions (tests/fault_fs.h).
+// A group whose write fails
 // acknowledges nothing; while storage fails appends are refused with
 // `unhealthy` and reads still work; once storage heals the server reopens
 // the log and accepts appends again; and the log on disk holds every
@@ -69,6 +70,7 @@ class StorageFaultTest : public ServerFixture {
     options.log = OptionsIn(dir_);
     options.log.path = dir_.Sub("db");
     options.log.env = env;
+    options.log.memtable_bytes = memtable_bytes_;
     return options;
   }
 
@@ -78,7 +80,7 @@ class StorageFaultTest : public ServerFixture {
     if (inserted) {
       EventBuilder builder;
       auto team = fb::CreateTeamCreatedDirect(builder.builder(), Uuid::Random().ToString().c_str(),
-                                              name.c_str(), "fault test");
+                                              name.c_str(), description_.c_str());
       EnvelopeFields envelope;
       envelope.org = org_;
       envelope.idempotency_key = name;
@@ -184,6 +186,8 @@ class StorageFaultTest : public ServerFixture {
     CheckLogOnDisk();
   }
 
+  size_t memtable_bytes_ = 0;  // 0: the log's default
+  std::string description_ = "fault test";
   FaultFileSystem fs_;
   std::unique_ptr<RawConnection> connection_;
   uint64_t next_id_ = 1;
@@ -218,6 +222,50 @@ TEST_F(StorageFaultTest, FsyncFailingAfterSomeAppendsKeepsEveryAcknowledgedOne) 
   AppendWhenHealthy("healed");
   for (const std::string& name : failed) EXPECT_TRUE(Append(*connection_, name).acknowledged);
   CheckLogOnDisk();
+}
+
+// Flushes and compactions fail in the background, after the appends whose
+// data they write were acknowledged: those stay safe in the WAL, which
+// RocksDB keeps until tables hold its data. RocksDB stops writes after such
+// a failure (a fatal background error), so the server refuses appends as
+// unhealthy and reopens the log once tables can be written again.
+class TableFaultTest : public StorageFaultTest {
+ protected:
+  TableFaultTest() {
+    memtable_bytes_ = 64 << 10;  // a flush every 30 or so of these appends
+    description_ = std::string(2000, 'd');
+  }
+
+  void Run(Fault fault, FaultTarget target) {
+    for (int i = 0; i < 5; ++i)
+      ASSERT_TRUE(Append(*connection_, "before-" + std::to_string(i)).acknowledged);
+    fs_.Inject(fault, target);
+    std::vector<std::string> refused;
+    for (int i = 0; i < 3000 && refused.size() < 3; ++i) {
+      std::string name = "during-" + std::to_string(i);
+      if (!Append(*connection_, name).acknowledged) refused.push_back(name);
+    }
+    ASSERT_GT(fs_.failures(), 0u) << "no table was written while the fault was on";
+    ASSERT_EQ(refused.size(), 3u) << "appends went on after tables failed to be written";
+    fs_.Clear();
+    AppendWhenHealthy("after-0");
+    for (const std::string& name : refused) EXPECT_TRUE(Append(*connection_, name).acknowledged);
+    for (int i = 1; i < 4; ++i)
+      EXPECT_TRUE(Append(*connection_, "after-" + std::to_string(i)).acknowledged);
+    CheckLogOnDisk();
+  }
+};
+
+TEST_F(TableFaultTest, FailedFlushLosesNothingAcknowledgedAndTheServerRecovers) {
+  Run(Fault::kWriteError, FaultTarget::kFlushTables);
+}
+
+TEST_F(TableFaultTest, FailedCompactionLosesNothingAcknowledgedAndTheServerRecovers) {
+  Run(Fault::kWriteError, FaultTarget::kCompactionTables);
+}
+
+TEST_F(TableFaultTest, DiskFullDuringFlushLosesNothingAcknowledgedAndTheServerRecovers) {
+  Run(Fault::kNoSpace, FaultTarget::kFlushTables);
 }
 
 // The engine alone: a failed Append changes nothing; the log reopens once

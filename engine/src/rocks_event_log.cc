@@ -108,6 +108,7 @@ Status RocksEventLog::OpenDatabase() {
   rocksdb::Options options = LogRocksOptions();
   options.create_if_missing = options_.create_if_missing;
   if (options_.env != nullptr) options.env = options_.env;
+  if (options_.memtable_bytes != 0) options.write_buffer_size = options_.memtable_bytes;
   // Compactions run niced: on a small machine they compete with the
   // sequencer for the CPU, and they can wait (flushes, which writes wait
   // for, keep their priority). Worth 7% of sustained ingestion on two cores.

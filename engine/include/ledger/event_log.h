@@ -54,6 +54,9 @@ struct LogOptions {
   // default. Tests pass one that injects I/O faults. Not owned: it must
   // outlive the log.
   rocksdb::Env* env = nullptr;
+  // Bytes of each column family's memtable; 0: the default (64 MiB). Tests
+  // set a small one so that a few appends flush and compact tables.
+  size_t memtable_bytes = 0;
 };
 
 // A key/value the command layer records beside events, in the same atomic
