@@ -59,6 +59,23 @@ std::string RawEvent(const std::string& org_id, fb::Payload type) {
   return std::string(reinterpret_cast<const char*>(b.GetBufferPointer()), b.GetSize());
 }
 
+// A TeamCreated whose name is any bytes (NUL included).
+std::string TeamNamed(F& f, const Uuid& org, std::string_view name) {
+  auto id = f.fbb().CreateString(NewId());
+  auto text = f.fbb().CreateString(name.data(), name.size());
+  return f.Event(org, fb::CreateTeamCreated(f.fbb(), id, text));
+}
+
+// EmployeeHired with its email sent as a seal request, the way a service
+// without data keys sends it: the ledger seals the plaintext.
+std::string HiredByRequest(F& f, const Uuid& org, std::string_view email) {
+  SealRequestKeys requests;
+  std::string id = NewId();
+  Result<SealedValue> sealed = requests.Seal(*Uuid::Parse(id), email);
+  return f.Event(org, fb::CreateEmployeeHiredDirect(f.fbb(), id.c_str(), nullptr, nullptr,
+                                                    sealed->Build(f.fbb())));
+}
+
 // What a row's setup made: two orgs and named ids ("employee", "request"...).
 struct World {
   Uuid org;    // where the commands go
@@ -200,6 +217,28 @@ std::vector<Case> FormatCases() {
        [](F& f, World& w) {
          return Attempt{f.Event(w.org, fb::CreateEmployeeHiredDirect(f.fbb(), NewId().c_str())),
                         "email is required"};
+       }},
+      {"malformed_text_not_utf8", Rule::kMalformed, [](F& f) { return Base(f); },
+       [](F& f, World& w) { return Attempt{TeamNamed(f, w.org, "Plattform \xC3\xA9quipe")}; },
+       [](F& f, World& w) {
+         return Attempt{TeamNamed(f, w.org, "Plattform \xC3("),
+                        "TeamCreated field 'name' holds bytes that are not UTF-8 at byte 10"};
+       }},
+      {"malformed_text_with_nul", Rule::kMalformed, [](F& f) { return Base(f); },
+       [](F& f, World& w) { return Attempt{TeamNamed(f, w.org, "Platform")}; },
+       [](F& f, World& w) {
+         return Attempt{TeamNamed(f, w.org, std::string_view("Plat\0form", 9)),
+                        "field 'name' holds a NUL byte at byte 4"};
+       }},
+      {"malformed_envelope_text_not_utf8", Rule::kMalformed, [](F& f) { return Base(f); },
+       [](F& f, World& w) {
+         return Attempt{f.Event(Keyed(w.org, "retry-\xE2\x9C\x93"),
+                                fb::CreateTeamCreatedDirect(f.fbb(), NewId().c_str(), "x"))};
+       },
+       [](F& f, World& w) {
+         return Attempt{f.Event(Keyed(w.org, "retry-\xED\xA0\x80"),  // a surrogate
+                                fb::CreateTeamCreatedDirect(f.fbb(), NewId().c_str(), "y")),
+                        "envelope field 'idempotency_key'"};
        }},
       {"unknown_event_type", Rule::kUnknownEventType, [](F& f) { return Base(f); },
        [](F&, World& w) { return Attempt{RawEvent(w.org.ToString(), fb::Payload::TeamCreated)}; },
@@ -1122,6 +1161,12 @@ std::vector<Case> StateCases() {
          return Attempt{f.Event(w.org, fb::CreateEmployeeHiredDirect(f.fbb(), id.c_str(), nullptr,
                                                                      nullptr, email)),
                         id};
+       }},
+      {"invalid_value_seal_request_not_text", Rule::kInvalidValue, [](F& f) { return Base(f); },
+       [](F& f, World& w) { return Attempt{HiredByRequest(f, w.org, "zo\xC3\xAB@example.com")}; },
+       [](F& f, World& w) {
+         return Attempt{HiredByRequest(f, w.org, "zo\xEB@example.com"),
+                        "is not UTF-8 text without NUL (byte 2)"};
        }},
 
       {"subject_forgotten_employee", Rule::kSubjectForgotten,

@@ -11,6 +11,7 @@
 
 #include "apply_util.h"
 #include "ledger/limits.h"
+#include "ledger/payload_table.h"
 
 namespace ledger {
 namespace {
@@ -191,11 +192,9 @@ uint64_t ContentHash(const fb::Event& e) {
   // A type from a newer catalogue hashes by its number alone (the type
   // table has no entry to walk).
   if (e.payload() != nullptr && type != fb::Payload::NONE && type <= fb::Payload::MAX) {
-    const flatbuffers::TypeTable* union_table = fb::PayloadTypeTable();
-    const flatbuffers::TypeCode& code = union_table->type_codes[static_cast<size_t>(type)];
-    const flatbuffers::TypeTable* table = union_table->type_refs[code.sequence_ref]();
     ContentVisitor visitor;
-    flatbuffers::IterateObject(static_cast<const uint8_t*>(e.payload()), table, &visitor);
+    flatbuffers::IterateObject(static_cast<const uint8_t*>(e.payload()), PayloadTable(type),
+                               &visitor);
     text += visitor.s;
   }
   return XXH3_64bits(text.data(), text.size());

@@ -3,10 +3,14 @@
 // decide_people.cc and decide_work.cc.
 #include "decide.h"
 
+#include <flatbuffers/minireflect.h>
+
 #include <limits>
 
 #include "decide_util.h"
 #include "ledger/commands.h"
+#include "ledger/payload_table.h"
+#include "ledger/utf8.h"
 
 namespace ledger {
 namespace decide {
@@ -17,6 +21,35 @@ constexpr uint8_t kCrossed100 = 2;
 
 bool EngineEmitted(fb::Payload type) {
   return type == fb::Payload::AgentRequestResolved || type == fb::Payload::BudgetThresholdCrossed;
+}
+
+// Finds the first string below a table that is not UTF-8 without NUL. The
+// read models, exports and auditors' JSON all need text; a byte string has
+// no place in a text field.
+class TextFinder : public flatbuffers::IterationVisitor {
+ public:
+  void Field(size_t, size_t, flatbuffers::ElementaryType, bool, const flatbuffers::TypeTable*,
+             const char* name, const uint8_t*) override {
+    field_ = name;
+  }
+  void String(const flatbuffers::String* text) override {
+    if (text == nullptr || !problem.empty()) return;
+    size_t at = FirstInvalidTextByte(text->string_view());
+    if (at == std::string_view::npos) return;
+    problem = std::string("field '") + field_ + "' holds " +
+              (text->Get(at) == 0 ? "a NUL byte" : "bytes that are not UTF-8") + " at byte " +
+              std::to_string(at) + ": text fields take UTF-8 without NUL";
+  }
+  std::string problem;  // empty: every string is text
+
+ private:
+  const char* field_ = "";
+};
+
+std::string InvalidText(const void* table, const flatbuffers::TypeTable* type_table) {
+  TextFinder finder;
+  flatbuffers::IterateObject(static_cast<const uint8_t*>(table), type_table, &finder);
+  return std::move(finder.problem);
 }
 
 }  // namespace
@@ -294,6 +327,12 @@ Verdict Decider::Run() {
                   std::string(type_name) + " is recorded by the engine, not submitted");
   }
   LEDGER_CHECK(OptionalIdField(e_.envelope()->event_id(), "event_id"));
+  if (std::string bad = InvalidText(e_.envelope(), fb::EnvelopeTypeTable()); !bad.empty()) {
+    return Reject(Rule::kMalformed, "envelope " + bad);
+  }
+  if (std::string bad = InvalidText(e_.payload(), PayloadTable(type)); !bad.empty()) {
+    return Reject(Rule::kMalformed, std::string(type_name) + " " + bad);
+  }
   if (type == fb::Payload::OrganizationCreated) {
     if (s_.exists())
       return Reject(Rule::kOrgExists, "org " + s_.org.ToString() + " already exists");

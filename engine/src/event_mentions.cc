@@ -1,6 +1,6 @@
 #include "ledger/event_mentions.h"
 
-#include <flatbuffers/minireflect.h>
+#include "ledger/payload_table.h"
 
 namespace ledger {
 namespace {
@@ -23,11 +23,9 @@ bool EventMentions(const fb::Event& event, std::string_view id) {
   fb::Payload type = event.payload_type();
   if (type == fb::Payload::NONE || event.payload() == nullptr || type > fb::Payload::MAX)
     return false;
-  const flatbuffers::TypeTable* union_table = fb::PayloadTypeTable();
-  const flatbuffers::TypeCode& code = union_table->type_codes[static_cast<size_t>(type)];
   MentionsVisitor visitor(id);
-  flatbuffers::IterateObject(static_cast<const uint8_t*>(event.payload()),
-                             union_table->type_refs[code.sequence_ref](), &visitor);
+  flatbuffers::IterateObject(static_cast<const uint8_t*>(event.payload()), PayloadTable(type),
+                             &visitor);
   return visitor.found();
 }
 

@@ -6,6 +6,9 @@
 #include <array>
 #include <vector>
 
+#include "ledger/payload_table.h"
+#include "ledger/utf8.h"
+
 namespace ledger {
 namespace {
 
@@ -40,12 +43,6 @@ class SealedFinder : public flatbuffers::IterationVisitor {
   }
   std::vector<const fb::Sealed*> found;
 };
-
-const flatbuffers::TypeTable* PayloadTable(fb::Payload type) {
-  const flatbuffers::TypeTable* union_table = fb::PayloadTypeTable();
-  const flatbuffers::TypeCode& code = union_table->type_codes[static_cast<size_t>(type)];
-  return union_table->type_refs[code.sequence_ref]();
-}
 
 // Whether a table type holds a Sealed anywhere below it.
 bool ReachesSealed(const flatbuffers::TypeTable* table, int depth = 0) {
@@ -122,6 +119,13 @@ Status FulfilSealRequests(std::string* event_bytes, SubjectKeys& keys) {
                                plaintext_bytes);
     Result<SealedValue> value = keys.Seal(*subject, plaintext);
     if (!value.ok()) return value.status();
+    // Personal fields are names and addresses: text, like every string
+    // field. Checked after Seal, so that a forgotten subject is named as such.
+    if (size_t at = FirstInvalidTextByte(plaintext); at != std::string_view::npos) {
+      return Status::InvalidArgument("the value to seal for subject " + subject->ToString() +
+                                     " is not UTF-8 text without NUL (byte " + std::to_string(at) +
+                                     ")");
+    }
     // Same lengths as the request: overwrite in place, by offset into the
     // string that owns the bytes. Both offsets are read before either write.
     auto offset = [&](const uint8_t* at) {

@@ -5,16 +5,11 @@
 #include <cstring>
 #include <set>
 
+#include "ledger/payload_table.h"
 #include "ledger/projections/payload_json.h"
 
 namespace ledger::projections {
 namespace {
-
-const flatbuffers::TypeTable* PayloadTable(fb::Payload type) {
-  const flatbuffers::TypeTable* union_table = fb::PayloadTypeTable();
-  const flatbuffers::TypeCode& code = union_table->type_codes[static_cast<size_t>(type)];
-  return union_table->type_refs[code.sequence_ref]();
-}
 
 bool Known(const fb::Event& event) {
   fb::Payload type = event.payload_type();

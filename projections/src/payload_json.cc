@@ -4,8 +4,9 @@
 
 #include <charconv>
 
+#include "ledger/payload_table.h"
+#include "ledger/utf8.h"
 #include "ledger/uuid.h"
-#include "utf8.h"
 
 namespace ledger::projections {
 namespace {
@@ -182,11 +183,9 @@ void AppendJsonString(std::string_view text, std::string* out) {
 
 void AppendPayloadJson(const fb::Event& event, SealedOpener& opener,
                        std::set<std::string>* subjects, std::string* out) {
-  const TypeTable* union_table = fb::PayloadTypeTable();
-  flatbuffers::TypeCode code = union_table->type_codes[static_cast<size_t>(event.payload_type())];
   Printer(opener, subjects, out)
       .Table(static_cast<const flatbuffers::Table*>(event.payload()),
-             union_table->type_refs[code.sequence_ref]());
+             PayloadTable(event.payload_type()));
 }
 
 }  // namespace ledger::projections

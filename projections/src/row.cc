@@ -8,8 +8,8 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
+#include "ledger/utf8.h"
 #include "ledger/uuid.h"
-#include "utf8.h"
 
 namespace ledger::projections {
 

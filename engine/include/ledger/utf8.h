@@ -1,13 +1,13 @@
-// UTF-8 as PostgreSQL accepts it. The log takes any bytes in a string field;
-// text and jsonb columns refuse invalid UTF-8 and NUL, and one such value in a
-// COPY would stop the projector for good. So the projector repairs them:
-// invalid bytes become U+FFFD, NUL bytes are dropped.
+// UTF-8 as PostgreSQL accepts it: valid sequences and no NUL. Commands must
+// carry such text (decide.cc rejects anything else); the projector repairs
+// events logged before that rule, since text and jsonb columns refuse them
+// and one such value in a COPY would stop it for good.
 #pragma once
 
 #include <string>
 #include <string_view>
 
-namespace ledger::projections {
+namespace ledger {
 
 inline constexpr std::string_view kReplacementCharacter = "\xEF\xBF\xBD";
 
@@ -34,6 +34,17 @@ inline size_t Utf8SequenceLength(std::string_view text) {
   return 0;
 }
 
+// Offset of the first byte of `text` that is NUL or not UTF-8, or npos.
+inline size_t FirstInvalidTextByte(std::string_view text) {
+  for (size_t i = 0; i < text.size();) {
+    auto byte = static_cast<unsigned char>(text[i]);
+    size_t length = byte >= 0x80 ? Utf8SequenceLength(text.substr(i)) : byte != 0;
+    if (length == 0) return i;
+    i += length;
+  }
+  return std::string_view::npos;
+}
+
 // Appends `text` with NUL bytes dropped and bytes that are not UTF-8
 // replaced by U+FFFD; valid text is copied in runs.
 inline void AppendValidUtf8(std::string_view text, std::string* out) {
@@ -56,4 +67,4 @@ inline void AppendValidUtf8(std::string_view text, std::string* out) {
   out->append(text, run, text.size() - run);
 }
 
-}  // namespace ledger::projections
+}  // namespace ledger
