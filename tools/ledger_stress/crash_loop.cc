@@ -47,6 +47,40 @@ std::string Count(uint64_t n) {
   return out;
 }
 
+// A disk that lost acknowledged writes, planted for --lose-wal-tail: RocksDB
+// replays its WAL up to the cut on open and keeps what lies before it, so the
+// server comes back without the newest events and only the checks can tell.
+Status LoseWalTail(const std::string& db, uint64_t bytes) {
+  namespace fs = std::filesystem;
+  std::error_code error;
+  fs::path newest;
+  uint64_t newest_number = 0;
+  for (const fs::directory_entry& entry : fs::directory_iterator(db, error)) {
+    std::string stem = entry.path().stem().string();
+    if (entry.path().extension() != ".log" || stem.empty() ||
+        stem.find_first_not_of("0123456789") != std::string::npos) {
+      continue;
+    }
+    // Numbers outgrow the zero padding: compare them, not the names.
+    uint64_t number = std::stoull(stem);
+    if (newest.empty() || number > newest_number) {
+      newest = entry.path();
+      newest_number = number;
+    }
+  }
+  if (error) return Status::Internal("--lose-wal-tail: listing " + db + ": " + error.message());
+  if (newest.empty()) return Status::Internal("--lose-wal-tail: no WAL file (*.log) in " + db);
+  uintmax_t before = fs::file_size(newest, error);
+  uintmax_t after = before > bytes ? before - bytes : 0;
+  if (!error) fs::resize_file(newest, after, error);
+  if (error) {
+    return Status::Internal("--lose-wal-tail: cutting " + newest.string() + ": " + error.message());
+  }
+  std::cerr << "lose-wal-tail: cut " << Count(before - after) << " bytes off " << newest.string()
+            << " (" << Count(before) << " -> " << Count(after) << " bytes)" << std::endl;
+  return Status::Ok();
+}
+
 class CrashLoop {
  public:
   CrashLoop(const StressOptions& options, std::string dir)
@@ -146,6 +180,9 @@ class CrashLoop {
     auto started = Clock::now();
     if (server) {
       LEDGER_RETURN_IF_ERROR(services_->KillLedgerd());
+      if (options_.lose_wal_tail > 0) {
+        LEDGER_RETURN_IF_ERROR(LoseWalTail(services_->db(), options_.lose_wal_tail));
+      }
       LEDGER_RETURN_IF_ERROR(services_->StartLedgerd());
       ++summary_->server_kills;
     } else {

@@ -32,6 +32,9 @@ struct StressOptions {
   size_t batch_max = 32;
   size_t in_flight = 4;
   int models_every = 1;  // check (c) after every Nth kill (and at the end)
+  // Tests the checks: after each ledgerd kill, the newest WAL loses this
+  // many bytes off its end (0: off). The run must then fail.
+  uint64_t lose_wal_tail = 0;
 };
 
 struct StressSummary {

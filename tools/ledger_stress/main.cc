@@ -114,6 +114,12 @@ int main(int argc, char** argv) {
                  "check the read models after every Nth kill (and at the end)")
       ->capture_default_str()
       ->check(CLI::Range(1, 1'000'000));
+  app.add_option("--lose-wal-tail", options.lose_wal_tail,
+                 "to test the checks themselves: after each ledgerd kill, cut the last BYTES off "
+                 "the newest RocksDB WAL file (db/*.log) before the restart, as a disk that lost "
+                 "acknowledged writes would; the run must then FAIL (0: off)")
+      ->capture_default_str()
+      ->type_name("BYTES");
   CLI11_PARSE(app, argc, argv);
 
   if (options.pg.empty() && !no_projector) {
