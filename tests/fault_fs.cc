@@ -42,20 +42,20 @@ class FaultFile final : public rocksdb::FSWritableFileOwnerWrapper {
 
   rocksdb::IOStatus Append(const rocksdb::Slice& data, const rocksdb::IOOptions& options,
                            rocksdb::IODebugContext* debug) override {
-    rocksdb::IOStatus status = fs_->Check(name_, Fault::kWriteError);
+    rocksdb::IOStatus status = fs_->Check(name_, Fault::kWriteError, data.size());
     return status.ok() ? target()->Append(data, options, debug) : status;
   }
   rocksdb::IOStatus Append(const rocksdb::Slice& data, const rocksdb::IOOptions& options,
                            const rocksdb::DataVerificationInfo& info,
                            rocksdb::IODebugContext* debug) override {
-    rocksdb::IOStatus status = fs_->Check(name_, Fault::kWriteError);
+    rocksdb::IOStatus status = fs_->Check(name_, Fault::kWriteError, data.size());
     return status.ok() ? target()->Append(data, options, info, debug) : status;
   }
   using FSWritableFileOwnerWrapper::PositionedAppend;
   rocksdb::IOStatus PositionedAppend(const rocksdb::Slice& data, uint64_t offset,
                                      const rocksdb::IOOptions& options,
                                      rocksdb::IODebugContext* debug) override {
-    rocksdb::IOStatus status = fs_->Check(name_, Fault::kWriteError);
+    rocksdb::IOStatus status = fs_->Check(name_, Fault::kWriteError, data.size());
     return status.ok() ? target()->PositionedAppend(data, offset, options, debug) : status;
   }
   rocksdb::IOStatus Sync(const rocksdb::IOOptions& options,
@@ -86,11 +86,29 @@ void FaultFileSystem::Inject(Fault fault, FaultTarget target, uint64_t after_ope
   fault_ = fault;
   target_ = target;
   skip_ = after_operations;
+  space_left_.reset();
 }
 
-rocksdb::IOStatus FaultFileSystem::Check(const std::string& name, Fault kind) {
+void FaultFileSystem::InjectSpaceLeft(uint64_t bytes) {
+  std::lock_guard lock(mutex_);
+  fault_ = Fault::kNoSpace;
+  target_ = FaultTarget::kAll;
+  skip_ = 0;
+  space_left_ = bytes;
+}
+
+rocksdb::IOStatus FaultFileSystem::Check(const std::string& name, Fault kind, uint64_t bytes) {
   std::lock_guard lock(mutex_);
   if (fault_ == Fault::kNone || !Targets(target_, name)) return rocksdb::IOStatus::OK();
+  if (space_left_ && kind == Fault::kWriteError) {
+    if (bytes <= *space_left_) {
+      *space_left_ -= bytes;
+      return rocksdb::IOStatus::OK();
+    }
+    ++failures_;
+    return rocksdb::IOStatus::NoSpace("injected: no room for " + std::to_string(bytes) +
+                                      " bytes: " + name);
+  }
   // Disk full fails writes; a sync of bytes already written still succeeds.
   bool write = kind == Fault::kWriteError;
   bool hit = fault_ == Fault::kSyncError ? !write : write;
@@ -111,6 +129,7 @@ rocksdb::IOStatus FaultFileSystem::NewWritableFile(const std::string& name,
                                                    rocksdb::IODebugContext* debug) {
   std::unique_ptr<rocksdb::FSWritableFile> file;
   rocksdb::IOStatus status = target()->NewWritableFile(name, options, &file, debug);
+  if (name.find("/MANIFEST-") != std::string::npos) ++manifests_created_;
   if (status.ok()) result->reset(new FaultFile(std::move(file), this, name));
   return status;
 }

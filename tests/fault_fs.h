@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 
 namespace ledger::testing {
@@ -43,6 +44,11 @@ class FaultFileSystem final : public rocksdb::FileSystemWrapper {
   // fail matching operations until Clear().
   void Inject(Fault fault, FaultTarget target = FaultTarget::kAll, uint64_t after_operations = 0);
   void Clear() { Inject(Fault::kNone); }
+  // A nearly full disk: writes succeed while their bytes fit in `bytes`
+  // (failed ones take none), then fail as kNoSpace; syncs succeed.
+  void InjectSpaceLeft(uint64_t bytes);
+  // MANIFEST files created since construction: one per open of the database.
+  uint64_t manifests_created() const { return manifests_created_.load(); }
   // Operations failed since construction.
   uint64_t failures() const { return failures_.load(); }
 
@@ -56,15 +62,18 @@ class FaultFileSystem final : public rocksdb::FileSystemWrapper {
                                        std::unique_ptr<rocksdb::FSWritableFile>* result,
                                        rocksdb::IODebugContext* debug) override;
 
-  // Called by the files: the error for an operation of `kind` on `name`, or OK.
-  rocksdb::IOStatus Check(const std::string& name, Fault kind);
+  // Called by the files: the error for an operation of `kind` on `name`
+  // (a write of `bytes`), or OK.
+  rocksdb::IOStatus Check(const std::string& name, Fault kind, uint64_t bytes = 0);
 
  private:
   std::mutex mutex_;
   Fault fault_ = Fault::kNone;
   FaultTarget target_ = FaultTarget::kAll;
-  uint64_t skip_ = 0;  // matching operations still allowed before failing
+  uint64_t skip_ = 0;                   // matching operations still allowed before failing
+  std::optional<uint64_t> space_left_;  // InjectSpaceLeft's budget
   std::atomic<uint64_t> failures_{0};
+  std::atomic<uint64_t> manifests_created_{0};
   std::unique_ptr<rocksdb::Env> env_;
 };
 

@@ -224,6 +224,57 @@ TEST_F(StorageFaultTest, FsyncFailingAfterSomeAppendsKeepsEveryAcknowledgedOne) 
   CheckLogOnDisk();
 }
 
+// A nearly full disk: room for a small probe and for reopening the log, not
+// for the group that failed. Recovery probes for room for that group, so
+// the log is not reopened (its WAL replayed) again and again only to fail
+// the same way; appends are refused until there is room, then the group is
+// retried and settles once.
+TEST_F(StorageFaultTest, NearlyFullDiskIsNotReopenedUntilTheFailedGroupFits) {
+  ASSERT_TRUE(Append(*connection_, "before").acknowledged);
+  description_ = std::string(8000, 'd');
+  std::vector<std::string> names, events;
+  for (int i = 0; i < 40; ++i) {
+    names.push_back("big-" + std::to_string(i));
+    events.push_back(Team(names.back()));
+  }
+  fs_.InjectSpaceLeft(128 << 10);  // the group needs 320 KB and more
+  std::optional<std::string> failed = connection_->AppendAndWait(next_id_++, Commands(events));
+  ASSERT_TRUE(failed);
+  const wire::Error* error = AsMessage(*failed).body_as_Error();
+  ASSERT_TRUE(error) << "a group with no room on disk was acknowledged";
+  EXPECT_EQ(error->code(), kUnhealthy);
+
+  // Small appends would fit, but until the failed group does the server
+  // stays unhealthy and leaves the log closed to writes, not reopened.
+  uint64_t manifests = fs_.manifests_created();
+  std::vector<std::string> small;
+  auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(1500);
+  while (std::chrono::steady_clock::now() < until) {
+    small.push_back("small-" + std::to_string(small.size()));
+    EXPECT_FALSE(Append(*connection_, small.back()).acknowledged);
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_EQ(fs_.manifests_created(), manifests)
+      << "the log was reopened on a disk without room for the failed group";
+  ExpectReadsWork();
+
+  fs_.Clear();
+  AppendWhenHealthy("after");
+  std::optional<std::string> retried = connection_->AppendAndWait(next_id_++, Commands(events));
+  ASSERT_TRUE(retried);
+  const wire::AppendResult* results = AsMessage(*retried).body_as_AppendResult();
+  ASSERT_TRUE(results && results->results()->size() == names.size());
+  for (size_t i = 0; i < names.size(); ++i) {
+    ASSERT_EQ(results->results()->Get(i)->code(), 0) << names[i];
+    Reply reply;
+    reply.acknowledged = true;
+    reply.first_seq = results->results()->Get(i)->first_seq();
+    Note(names[i], reply);
+  }
+  for (const std::string& name : small) EXPECT_TRUE(Append(*connection_, name).acknowledged);
+  CheckLogOnDisk();
+}
+
 // Flushes and compactions fail in the background, after the appends whose
 // data they write were acknowledged: those stay safe in the WAL, which
 // RocksDB keeps until tables hold its data. RocksDB stops writes after such
@@ -285,12 +336,12 @@ TEST(StorageFaultLog, ReopenAfterFailedAppendContinuesTheLog) {
   std::string lost = TeamEvent(org, "failed");
   std::vector<std::string_view> failing = {lost};
   EXPECT_EQ(log->Append(failing).status().code(), Code::kIoError);
-  EXPECT_FALSE(log->ProbeStorage().ok());
+  EXPECT_FALSE(log->ProbeStorage(4096).ok());
   ASSERT_TRUE(log->Head(org).ok());
   EXPECT_EQ(log->Head(org)->size, 2u);  // the failed batch is not readable
 
   fs.Clear();
-  ASSERT_TRUE(log->ProbeStorage().ok());
+  ASSERT_TRUE(log->ProbeStorage(4096).ok());
   Status reopened = log->Reopen();
   ASSERT_TRUE(reopened.ok()) << reopened.ToString();
   // The failed fsync's batch was written to the WAL, so reopening may bring

@@ -4,6 +4,7 @@
 #include <rocksdb/file_system.h>
 #include <rocksdb/slice_transform.h>
 
+#include <algorithm>
 #include <chrono>
 
 #include "checksum.h"
@@ -173,16 +174,22 @@ void RocksEventLog::CloseDatabase(bool flush) {
   db_.reset();
 }
 
-Status RocksEventLog::ProbeStorage() const {
+Status RocksEventLog::ProbeStorage(size_t bytes) const {
   rocksdb::Env* env = options_.env != nullptr ? options_.env : rocksdb::Env::Default();
   const std::shared_ptr<rocksdb::FileSystem>& file_system = env->GetFileSystem();
   const std::string path = options_.path + "/LEDGER-STORAGE-PROBE";
   rocksdb::IOOptions io;
   std::unique_ptr<rocksdb::FSWritableFile> file;
-  // A page, written and synced the way the WAL is: a full disk or a failing
-  // device fails here too.
+  // Written and synced the way the WAL is: a full disk or a failing device
+  // fails here too, and so does a disk without room for `bytes`.
+  constexpr size_t kChunk = 1 << 20;
+  const std::string zeros(std::min(std::max<size_t>(bytes, 4096), kChunk), '\0');
   rocksdb::IOStatus status = file_system->NewWritableFile(path, {}, &file, nullptr);
-  if (status.ok()) status = file->Append(std::string(4096, '\0'), io, nullptr);
+  for (size_t left = std::max<size_t>(bytes, 4096); status.ok() && left > 0;) {
+    size_t chunk = std::min(left, zeros.size());
+    status = file->Append(rocksdb::Slice(zeros.data(), chunk), io, nullptr);
+    left -= chunk;
+  }
   if (status.ok()) status = file->Sync(io, nullptr);
   if (file) {
     rocksdb::IOStatus closed = file->Close(io, nullptr);

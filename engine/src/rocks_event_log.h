@@ -54,7 +54,7 @@ class RocksEventLog final : public EventLog {
   Status VerifyOrg(const Uuid& org) const override;
   Result<std::vector<Uuid>> Orgs() const override;
   uint64_t LastGlobalSeq() const override { return last_global_seq_.load(); }
-  Status ProbeStorage() const override;
+  Status ProbeStorage(size_t bytes) const override;
   Status Reopen() override;
   SubjectKeys& subject_keys() override {
     if (subject_keys_) return *subject_keys_;

@@ -149,9 +149,10 @@ class EventLog {
   // failed may or may not be in the log afterwards (a failed fsync leaves it
   // in the WAL file, which opening replays).
   //
-  // Writes, syncs and deletes a small file beside the database through the
-  // log's file system: whether storage takes writes again.
-  virtual Status ProbeStorage() const {
+  // Writes, syncs and deletes a file of `bytes` (at least 4 KB) beside the
+  // database through the log's file system: whether storage takes writes
+  // again, and room for that much.
+  virtual Status ProbeStorage(size_t /*bytes*/) const {
     return Status::FailedPrecondition("this log cannot probe its storage");
   }
   // Closes and opens the database again, reloading everything cached from

@@ -12,6 +12,9 @@ namespace {
 // probe a second and recovery follows within a second of it ending.
 constexpr int64_t kRecoveryDelayMinMs = 10;
 constexpr int64_t kRecoveryDelayMaxMs = 1000;
+// The recovery probe writes twice the failed group (its events, their index
+// entries and tree nodes), up to this.
+constexpr size_t kProbeBytesMax = 64 << 20;
 
 bool IsStorageFailure(const Status& status) {
   return status.code() == Code::kIoError || status.code() == Code::kCorruption;
@@ -126,7 +129,7 @@ void Sequencer::FailGroup(std::vector<AppendJob>& group, const std::string& why)
 
 bool Sequencer::Recover() {
   // Probe first: while storage still fails, the old log keeps serving reads.
-  Status status = ledger_->log().ProbeStorage();
+  Status status = ledger_->log().ProbeStorage(probe_bytes_);
   if (status.ok()) {
     ledger_->WaitForSnapshots();  // outside the gate: it may take a while
     std::unique_lock gate(log_gate_);
@@ -145,6 +148,7 @@ bool Sequencer::Recover() {
   spdlog::info("storage is healthy again: log reopened at global seq {}; accepting appends",
                ledger_->log().LastGlobalSeq());
   healthy_ = true;
+  recovered_at_ = std::chrono::steady_clock::now();
   metrics_->LogHealthy(true);
   return true;
 }
@@ -171,12 +175,22 @@ void Sequencer::Commit(std::vector<AppendJob>& group) {
         "group commit of {} commands failed ({}); refusing appends until storage "
         "recovers",
         total, failure->status.ToString());
+    // A nearly full disk may take a small probe and then fail the same
+    // group again: probe for room for this one, so that the log is not
+    // reopened (its WAL replayed) only to fail once more.
+    size_t group_bytes = 0;
+    for (const Command& command : commands) group_bytes += command.event.size();
+    probe_bytes_ = std::min(2 * group_bytes, kProbeBytesMax);
     {
       std::lock_guard lock(mutex_);
       healthy_ = false;
-      recovery_delay_ms_ = kRecoveryDelayMinMs;
-      next_recovery_ =
-          std::chrono::steady_clock::now() + std::chrono::milliseconds(recovery_delay_ms_);
+      // Failing again soon after a recovery: the storage flaps, so the
+      // backoff goes on growing instead of starting over at 10 ms.
+      auto now = std::chrono::steady_clock::now();
+      bool flapping = now - recovered_at_ < std::chrono::milliseconds(kRecoveryDelayMaxMs);
+      recovery_delay_ms_ =
+          flapping ? std::min(recovery_delay_ms_ * 2, kRecoveryDelayMaxMs) : kRecoveryDelayMinMs;
+      next_recovery_ = now + std::chrono::milliseconds(recovery_delay_ms_);
     }
     metrics_->LogHealthy(false);
     FailGroup(group, "the log's storage failed during this append (" + failure->status.ToString() +

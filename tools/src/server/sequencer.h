@@ -101,6 +101,8 @@ class Sequencer {
   bool healthy_ = true;
   int64_t recovery_delay_ms_ = 0;  // backoff between attempts while unhealthy
   std::chrono::steady_clock::time_point next_recovery_;
+  std::chrono::steady_clock::time_point recovered_at_;  // the last successful recovery
+  size_t probe_bytes_ = 0;  // room the recovery probe asks for (sequencer thread)
 
   // Exclusive only while recovery reopens the log; see ReadLog().
   mutable std::shared_mutex log_gate_;
