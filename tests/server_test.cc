@@ -208,6 +208,52 @@ TEST_F(ServerTest, CatchUpLargerThanTheOutputLimitCompletesWithoutNewCommits) {
   }
 }
 
+// A commit that lands between a subscriber's read of the log and its
+// registration for the next commit must still reach it, though no commit
+// follows: bursts of back-to-back group commits, then silence, many times.
+// Before the fix, a subscriber stayed behind until the next append (found
+// by the crash loop, whose workload pauses for its checks).
+TEST_F(ServerTest, SubscribersReachTheLastCommitWhenAppendsStop) {
+  auto first = Connect();
+  CreateOrg(*first);
+  constexpr int kWriters = 4, kSubscribers = 8, kRounds = 100, kEach = 5;
+  std::vector<std::unique_ptr<RawConnection>> writers, subscribers;
+  for (int w = 0; w < kWriters; ++w) writers.push_back(Connect());
+  std::vector<uint64_t> next(kSubscribers, 2);  // org seq 1 is the org
+  for (int s = 0; s < kSubscribers; ++s) {
+    subscribers.push_back(Connect());
+    ASSERT_TRUE(subscribers.back()->Send(wire::EncodeSubscribe(1, org_.ToString(), 2)));
+  }
+  uint64_t last = 1;
+  for (int round = 0; round < kRounds; ++round) {
+    std::vector<std::thread> burst;
+    for (int w = 0; w < kWriters; ++w) {
+      burst.emplace_back([&, w] {
+        for (int i = 0; i < kEach; ++i) {
+          std::string name =
+              "r" + std::to_string(round) + "w" + std::to_string(w) + "-" + std::to_string(i);
+          writers[w]->AppendAndWait(round * kEach + i + 1, Commands({TeamEvent(org_, name)}));
+        }
+      });
+    }
+    for (std::thread& writer : burst) writer.join();
+    last += kWriters * kEach;
+    ASSERT_EQ(Stored(org_), last);
+    for (int s = 0; s < kSubscribers; ++s) {
+      while (next[s] <= last) {
+        std::optional<std::string> batch = subscribers[s]->Next(5s);
+        ASSERT_TRUE(batch) << "subscriber " << s << " stuck at org seq " << next[s] - 1 << " of "
+                           << last << " after round " << round;
+        const wire::SubscriptionEvents* events = AsMessage(*batch).body_as_SubscriptionEvents();
+        ASSERT_TRUE(events);
+        for (const wire::EventRecord* record : *events->events()) {
+          ASSERT_EQ(record->org_seq(), next[s]++);
+        }
+      }
+    }
+  }
+}
+
 TEST_F(ServerTest, GlobalFeedNeedsAnAdminToken) {
   auto writer = Connect();
   CreateOrg(*writer);

@@ -41,8 +41,14 @@ class ConnectionOwner {
  public:
   virtual ~ConnectionOwner() = default;
   virtual void Closed(Connection* connection) = 0;
-  // The connection has a subscription waiting for new commits.
-  virtual void WantsCommits(const std::shared_ptr<Connection>& connection) = 0;
+  // How many commits the server has announced; read before a subscription
+  // reads the log, and handed back to WantsCommits.
+  virtual uint64_t Commits() = 0;
+  // The connection has a subscription waiting for new commits: the next one
+  // wakes it, or at once a commit announced since `commits_seen` (which its
+  // read of the log may have missed).
+  virtual void WantsCommits(const std::shared_ptr<Connection>& connection,
+                            uint64_t commits_seen) = 0;
 };
 
 struct ServerParts {

@@ -299,6 +299,7 @@ void Connection::PumpSubscriptions() {
       !TokenStillValid()) {
     return;
   }
+  uint64_t commits_seen = parts_.owner->Commits();  // before any read below
   bool any_waiting = false;
   for (auto it = subscriptions_.begin(); it != subscriptions_.end();) {
     Subscription& subscription = it->second;
@@ -315,7 +316,7 @@ void Connection::PumpSubscriptions() {
   }
   if (any_waiting && !pump_scheduled_ && !closing_) {
     pump_scheduled_ = true;
-    parts_.owner->WantsCommits(shared_from_this());
+    parts_.owner->WantsCommits(shared_from_this(), commits_seen);
   }
 }
 

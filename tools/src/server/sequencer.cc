@@ -136,7 +136,7 @@ bool Sequencer::Recover() {
     status = ledger_->Recover();
     log_open_ = status.ok();
   }
-  std::lock_guard lock(mutex_);
+  std::unique_lock lock(mutex_);
   if (!status.ok()) {
     recovery_delay_ms_ = std::min(recovery_delay_ms_ * 2, kRecoveryDelayMaxMs);
     next_recovery_ =
@@ -150,6 +150,10 @@ bool Sequencer::Recover() {
   healthy_ = true;
   recovered_at_ = std::chrono::steady_clock::now();
   metrics_->LogHealthy(true);
+  lock.unlock();
+  // The reopened log may hold the failed group (its outcome was unknown):
+  // subscribers read again.
+  on_commit_();
   return true;
 }
 

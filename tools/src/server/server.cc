@@ -42,7 +42,8 @@ class Server::Impl : public ConnectionOwner {
   uint16_t metrics_port() const { return metrics_ ? metrics_->port() : 0; }
 
   void Closed(Connection* connection) override;
-  void WantsCommits(const std::shared_ptr<Connection>& connection) override;
+  uint64_t Commits() override;
+  void WantsCommits(const std::shared_ptr<Connection>& connection, uint64_t commits_seen) override;
 
  private:
   void Accept();
@@ -65,6 +66,7 @@ class Server::Impl : public ConnectionOwner {
   std::condition_variable changed_;
   std::unordered_map<Connection*, std::weak_ptr<Connection>> connections_;
   std::vector<std::weak_ptr<Connection>> subscribers_;  // waiting for a commit
+  uint64_t commits_ = 0;                                // NotifySubscribers calls
   bool accepting_ = true;                               // false once Shutdown began
   bool stopped_ = false;
   std::once_flag shutdown_once_;
@@ -152,9 +154,24 @@ void Server::Impl::Closed(Connection* connection) {
   changed_.notify_all();
 }
 
-void Server::Impl::WantsCommits(const std::shared_ptr<Connection>& connection) {
+uint64_t Server::Impl::Commits() {
   std::lock_guard lock(mutex_);
-  subscribers_.push_back(connection);
+  return commits_;
+}
+
+// A commit that landed between the connection's read of the log and this
+// call found no one to wake: without the count, the subscriber would wait
+// for the commit after it, which may never come.
+void Server::Impl::WantsCommits(const std::shared_ptr<Connection>& connection,
+                                uint64_t commits_seen) {
+  {
+    std::lock_guard lock(mutex_);
+    if (commits_ == commits_seen) {
+      subscribers_.push_back(connection);
+      return;
+    }
+  }
+  connection->NotifyCommit();
 }
 
 // Sequencer thread, after each group commit.
@@ -162,6 +179,7 @@ void Server::Impl::NotifySubscribers() {
   std::vector<std::weak_ptr<Connection>> waiting;
   {
     std::lock_guard lock(mutex_);
+    ++commits_;
     waiting.swap(subscribers_);
   }
   for (const std::weak_ptr<Connection>& weak : waiting) {
