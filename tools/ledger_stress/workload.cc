@@ -128,7 +128,9 @@ class Workload::Client {
       return;
     }
     workload_->AddError("command " + command_id +
-                        " refused in a history that lost nothing: " + result.status.ToString());
+                        " refused though every earlier command of its history was acknowledged "
+                        "(were acknowledged events lost?): " +
+                        result.status.ToString());
     broken_ = true;
   }
 
