@@ -47,8 +47,7 @@ void UnpackById(const flatbuffers::Vector<Offset<Table>>* list, Map& map) {
   if (list == nullptr) return;
   map.reserve(list->size());
   for (const Table* table : *list) {
-    std::string_view id = table->id() ? table->id()->string_view() : std::string_view();
-    auto [it, inserted] = map.try_emplace(Uuid::Parse(id).value_or(Uuid{}));
+    auto [it, inserted] = map.try_emplace(apply::Id(table->id()));
     if (inserted) table->UnPackTo(&it->second);  // a repeated id: the first wins, as emplace
   }
 }
