@@ -49,6 +49,29 @@ Result<std::vector<StoredEvent>> ReadTail(const EventLog& log, const Uuid& org, 
   return events;
 }
 
+// Sets *state to the snapshot's, plus the events after it up to `target`
+// when the snapshot is large enough to read them aside. A snapshot that
+// does not unpack leaves *state alone (the tail read aside is then of no
+// use: the future waits for it), and only a failed read of the tail is an
+// error.
+Status StartFromSnapshot(const EventLog& log, const Uuid& org, uint64_t target, uint64_t version,
+                         std::string_view bytes, State* state) {
+  std::future<Result<std::vector<StoredEvent>>> tail;
+  if (bytes.size() >= kReadTailAsideAboveBytes && version < target) {
+    tail = std::async(std::launch::async, [&log, &org, from = version + 1, target] {
+      return ReadTail(log, org, from, target);
+    });
+  }
+  Result<State> unpacked = UnpackState(bytes);
+  if (!unpacked.ok() || unpacked->org != org || unpacked->version != version) return Status::Ok();
+  *state = std::move(unpacked).value();
+  if (!tail.valid()) return Status::Ok();
+  Result<std::vector<StoredEvent>> events = tail.get();
+  if (!events.ok()) return events.status();
+  for (const StoredEvent& event : *events) Apply(*state, *event.event(), event.position);
+  return Status::Ok();
+}
+
 }  // namespace
 
 Result<State> LoadState(const EventLog& log, const Uuid& org, uint64_t max_version,
@@ -62,29 +85,13 @@ Result<State> LoadState(const EventLog& log, const Uuid& org, uint64_t max_versi
     return head.status();
   }
   uint64_t target = std::min(max_version, head->size);
-  Result<std::optional<Snapshot>> snapshot = log.SnapshotAtOrBefore(org, target);
   // A damaged or foreign snapshot is only a lost shortcut: replay instead.
-  if (snapshot.ok() && snapshot->has_value()) {
-    const Snapshot& found = **snapshot;
-    std::future<Result<std::vector<StoredEvent>>> tail;
-    if (found.state.size() >= kReadTailAsideAboveBytes && found.version < target) {
-      tail = std::async(std::launch::async, [&log, &org, from = found.version + 1, target] {
-        return ReadTail(log, org, from, target);
-      });
-    }
-    Result<State> unpacked = UnpackState(found.state);
-    if (unpacked.ok() && unpacked->org == org && unpacked->version == found.version) {
-      state = std::move(unpacked).value();
-      if (snapshot_version) *snapshot_version = state.version;
-      if (tail.valid()) {
-        Result<std::vector<StoredEvent>> events = tail.get();
-        if (!events.ok()) return events.status();
-        for (const StoredEvent& event : *events) Apply(state, *event.event(), event.position);
-      }
-    }
-    // A snapshot that did not unpack: the tail read aside is of no use (the
-    // future waits for it) and the replay below starts from the first event.
-  }
+  Status tail_read;
+  (void)log.VisitSnapshotAtOrBefore(org, target, [&](uint64_t version, std::string_view bytes) {
+    tail_read = StartFromSnapshot(log, org, target, version, bytes, &state);
+  });
+  LEDGER_RETURN_IF_ERROR(tail_read);
+  if (snapshot_version) *snapshot_version = state.version;
   LEDGER_RETURN_IF_ERROR(ReplayInto(log, target, &state));
   return state;
 }

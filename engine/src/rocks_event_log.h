@@ -38,8 +38,8 @@ class RocksEventLog final : public EventLog {
                                        const AppendOptions& options) override;
   Result<std::optional<std::string>> GetDirectory(std::string_view key) const override;
   Status PutSnapshot(const Uuid& org, const Snapshot& snapshot) override;
-  Result<std::optional<Snapshot>> SnapshotAtOrBefore(const Uuid& org,
-                                                     uint64_t max_version) const override;
+  Result<bool> VisitSnapshotAtOrBefore(const Uuid& org, uint64_t max_version,
+                                       const SnapshotVisitor& visit) const override;
   Status ReadOrg(const Uuid& org, uint64_t from_seq, size_t max_events,
                  std::vector<StoredEvent>* out) const override;
   Status ScanOrg(const Uuid& org, uint64_t from_seq, uint64_t to_seq,

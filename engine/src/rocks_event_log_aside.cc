@@ -35,8 +35,8 @@ Status RocksEventLog::PutSnapshot(const Uuid& org, const Snapshot& snapshot) {
   return Status::Ok();
 }
 
-Result<std::optional<Snapshot>> RocksEventLog::SnapshotAtOrBefore(const Uuid& org,
-                                                                  uint64_t max_version) const {
+Result<bool> RocksEventLog::VisitSnapshotAtOrBefore(const Uuid& org, uint64_t max_version,
+                                                    const SnapshotVisitor& visit) const {
   // Bound the scan to this org: otherwise SeekForPrev may land on another
   // org's snapshot and read its (large) value just to reject it.
   std::string lower = SnapshotKey(org, 0);
@@ -51,16 +51,14 @@ Result<std::optional<Snapshot>> RocksEventLog::SnapshotAtOrBefore(const Uuid& or
   it->SeekForPrev(SnapshotKey(org, max_version));
   if (!it->status().ok()) return Status::IoError("snapshot: " + it->status().ToString());
   if (!it->Valid() || !it->key().starts_with(rocksdb::Slice(org.AsBytes().data(), 16))) {
-    return std::optional<Snapshot>();
+    return false;
   }
   std::optional<std::string_view> payload = checksum::Open(it->value().ToStringView());
   if (!payload) {
     return Status::Corruption("snapshot of org " + org.ToString() + " fails its checksum");
   }
-  Snapshot snapshot;
-  snapshot.version = coding::GetFixed64BigEndian(it->key().ToStringView().substr(keys::kOrgBytes));
-  snapshot.state.assign(*payload);
-  return std::optional<Snapshot>(std::move(snapshot));
+  visit(coding::GetFixed64BigEndian(it->key().ToStringView().substr(keys::kOrgBytes)), *payload);
+  return true;
 }
 
 }  // namespace ledger

@@ -55,8 +55,9 @@ void SnapshotWorker::Run() {
 void SnapshotWorker::Consider(const Uuid& org, uint64_t version) {
   auto known = last_snapshot_.find(org);
   if (known == last_snapshot_.end()) {
-    Result<std::optional<Snapshot>> newest = log_.SnapshotAtOrBefore(org, UINT64_MAX);
-    uint64_t at = newest.ok() && newest->has_value() ? (*newest)->version : 0;
+    uint64_t at = 0;  // only the version is wanted, not a copy of the state
+    (void)log_.VisitSnapshotAtOrBefore(org, UINT64_MAX,
+                                       [&at](uint64_t version, std::string_view) { at = version; });
     known = last_snapshot_.emplace(org, at).first;
   }
   if (version < known->second + every_) return;

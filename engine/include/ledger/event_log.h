@@ -107,9 +107,24 @@ class EventLog {
   // Snapshots are a cache beside the log: written unsynced (a lost one is
   // rebuilt from events), checksummed, and never part of the hashed log.
   virtual Status PutSnapshot(const Uuid& org, const Snapshot& snapshot) = 0;
-  // The newest snapshot of the org with version <= max_version, if any.
-  virtual Result<std::optional<Snapshot>> SnapshotAtOrBefore(const Uuid& org,
-                                                             uint64_t max_version) const = 0;
+  // Calls `visit` with the newest snapshot of the org with version <=
+  // max_version, its bytes valid only during the call: a mission-heavy
+  // org's state is tens of MB, and a copy of it is a tenth of an as-of
+  // query. Returns whether there was one. A snapshot failing its checksum
+  // is an error, and is not visited.
+  using SnapshotVisitor = std::function<void(uint64_t version, std::string_view state)>;
+  virtual Result<bool> VisitSnapshotAtOrBefore(const Uuid& org, uint64_t max_version,
+                                               const SnapshotVisitor& visit) const = 0;
+  // The same snapshot, copied out; nullopt if there is none.
+  Result<std::optional<Snapshot>> SnapshotAtOrBefore(const Uuid& org, uint64_t max_version) const {
+    std::optional<Snapshot> found;
+    Result<bool> visited = VisitSnapshotAtOrBefore(
+        org, max_version, [&found](uint64_t version, std::string_view state) {
+          found = Snapshot{version, std::string(state)};
+        });
+    if (!visited.ok()) return visited.status();
+    return found;
+  }
 
   // Up to max_events of one org from from_seq (1-based) on, in order.
   virtual Status ReadOrg(const Uuid& org, uint64_t from_seq, size_t max_events,
