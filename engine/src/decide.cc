@@ -23,48 +23,42 @@ bool EngineEmitted(fb::Payload type) {
 
 // The first string below `table` that is not UTF-8 without NUL, described;
 // empty if there is none. The read models, exports and auditors' JSON all
-// need text. Walks the type table itself and visits strings and tables
-// only (minireflect's visitor also calls out once per byte of every nonce
-// and ciphertext); FirstInvalidTextByte skips ASCII eight bytes at a time,
-// which is what keeps the check cheap on a hot path.
+// need text. Looks into strings and tables only (ForEachField, with no call
+// per byte of every nonce and ciphertext); FirstInvalidTextByte skips ASCII
+// eight bytes at a time, which is what keeps the check cheap on a hot path.
 std::string InvalidText(const flatbuffers::Table* table, const flatbuffers::TypeTable* type) {
-  using flatbuffers::ReadScalar;
   using flatbuffers::uoffset_t;
-  for (size_t i = 0; i < type->num_elems; ++i) {
-    flatbuffers::TypeCode code = type->type_codes[i];
-    const flatbuffers::TypeTable* ref =
-        code.sequence_ref >= 0 ? type->type_refs[code.sequence_ref]() : nullptr;
-    bool is_string = code.base_type == flatbuffers::ET_STRING;
-    bool is_table = code.base_type == flatbuffers::ET_SEQUENCE && ref != nullptr &&
-                    ref->st == flatbuffers::ST_TABLE;
-    if (!is_string && !is_table) continue;
-    const uint8_t* field = table->GetAddressOf(
-        flatbuffers::FieldIndexToOffset(static_cast<flatbuffers::voffset_t>(i)));
-    if (field == nullptr) continue;
+  std::string bad;
+  ForEachField(table, type, [&bad, type](const TableField& f) {
+    bool is_string = f.code.base_type == flatbuffers::ET_STRING;
+    bool is_table = f.code.base_type == flatbuffers::ET_SEQUENCE && f.ref != nullptr &&
+                    f.ref->st == flatbuffers::ST_TABLE;
+    if (!is_string && !is_table) return true;
     // One offset, or a vector of them.
-    const uint8_t* at = field;
+    const uint8_t* at = f.slot;
     uoffset_t count = 1;
-    if (code.is_repeating) {
-      const uint8_t* vector = field + ReadScalar<uoffset_t>(field);
-      count = ReadScalar<uoffset_t>(vector);
+    if (f.code.is_repeating) {
+      const uint8_t* vector = Deref(f.slot);
+      count = flatbuffers::ReadScalar<uoffset_t>(vector);
       at = vector + sizeof(uoffset_t);
     }
     for (uoffset_t k = 0; k < count; ++k, at += sizeof(uoffset_t)) {
-      const uint8_t* value = at + ReadScalar<uoffset_t>(at);
       if (is_table) {
-        std::string bad = InvalidText(reinterpret_cast<const flatbuffers::Table*>(value), ref);
-        if (!bad.empty()) return bad;
+        bad = InvalidText(reinterpret_cast<const flatbuffers::Table*>(Deref(at)), f.ref);
+        if (!bad.empty()) return false;
         continue;
       }
-      auto text = reinterpret_cast<const flatbuffers::String*>(value)->string_view();
+      auto text = reinterpret_cast<const flatbuffers::String*>(Deref(at))->string_view();
       size_t bad_at = FirstInvalidTextByte(text);
       if (bad_at == std::string_view::npos) continue;
-      return std::string("field '") + type->names[i] + "' holds " +
-             (text[bad_at] == 0 ? "a NUL byte" : "bytes that are not UTF-8") + " at byte " +
-             std::to_string(bad_at) + ": text fields take UTF-8 without NUL";
+      bad = std::string("field '") + type->names[f.index] + "' holds " +
+            (text[bad_at] == 0 ? "a NUL byte" : "bytes that are not UTF-8") + " at byte " +
+            std::to_string(bad_at) + ": text fields take UTF-8 without NUL";
+      return false;
     }
-  }
-  return {};
+    return true;
+  });
+  return bad;
 }
 
 }  // namespace

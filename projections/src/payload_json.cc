@@ -33,25 +33,20 @@ class Printer {
     }
     out_ += '{';
     bool first = true;
-    for (size_t i = 0; i < type->num_elems; ++i) {
-      const uint8_t* field = table->GetAddressOf(
-          flatbuffers::FieldIndexToOffset(static_cast<flatbuffers::voffset_t>(i)));
-      if (field == nullptr) continue;
+    ForEachField(table, type, [this, &first, type](const TableField& f) {
       if (!first) out_ += ',';
       first = false;
       out_ += '"';
-      out_ += type->names[i];
+      out_ += type->names[f.index];
       out_ += "\":";
-      flatbuffers::TypeCode code = type->type_codes[i];
-      auto element = static_cast<ElementaryType>(code.base_type);
-      const TypeTable* ref =
-          code.sequence_ref >= 0 ? type->type_refs[code.sequence_ref]() : nullptr;
-      if (code.is_repeating) {
-        Vector(element, field + flatbuffers::ReadScalar<flatbuffers::uoffset_t>(field), ref);
+      auto element = static_cast<ElementaryType>(f.code.base_type);
+      if (f.code.is_repeating) {
+        Vector(element, Deref(f.slot), f.ref);
       } else {
-        Value(element, field, ref);
+        Value(element, f.slot, f.ref);
       }
-    }
+      return true;
+    });
     out_ += '}';
   }
 
@@ -96,15 +91,12 @@ class Printer {
       case flatbuffers::ET_DOUBLE:
         return AppendNumber(flatbuffers::ReadScalar<double>(at), &out_);
       case flatbuffers::ET_STRING: {
-        auto string = reinterpret_cast<const flatbuffers::String*>(
-            at + flatbuffers::ReadScalar<flatbuffers::uoffset_t>(at));
+        auto string = reinterpret_cast<const flatbuffers::String*>(Deref(at));
         return AppendJsonString(string->string_view(), &out_);
       }
       case flatbuffers::ET_SEQUENCE:
         if (ref->st == flatbuffers::ST_TABLE) {
-          return Table(reinterpret_cast<const flatbuffers::Table*>(
-                           at + flatbuffers::ReadScalar<flatbuffers::uoffset_t>(at)),
-                       ref);
+          return Table(reinterpret_cast<const flatbuffers::Table*>(Deref(at)), ref);
         }
         break;
     }
