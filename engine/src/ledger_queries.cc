@@ -7,6 +7,7 @@
 #include "ledger/apply.h"
 #include "ledger/event_mentions.h"
 #include "ledger_impl.h"
+#include "parallel_for.h"
 
 namespace ledger {
 
@@ -58,7 +59,8 @@ Status StartFromSnapshot(const EventLog& log, const Uuid& org, uint64_t target, 
                          std::string_view bytes, State* state) {
   std::future<Result<std::vector<StoredEvent>>> tail;
   if (bytes.size() >= kReadTailAsideAboveBytes && version < target) {
-    tail = std::async(std::launch::async, [&log, &org, from = version + 1, target] {
+    // Deferred (read at get()) only if no thread can be started.
+    tail = std::async(kThreadElseDeferred, [&log, &org, from = version + 1, target] {
       return ReadTail(log, org, from, target);
     });
   }

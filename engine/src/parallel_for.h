@@ -7,11 +7,17 @@
 #include <condition_variable>
 #include <cstddef>
 #include <functional>
+#include <future>
 #include <mutex>
 #include <thread>
 #include <vector>
 
 namespace ledger {
+
+// For std::async work that only speeds a query up: a thread of its own, or,
+// when none can be started (libstdc++ then falls back instead of throwing),
+// run by the caller at get().
+inline constexpr std::launch kThreadElseDeferred = std::launch::async | std::launch::deferred;
 
 class ParallelFor {
  public:

@@ -5,6 +5,7 @@
 
 #include "apply_util.h"
 #include "ledger/state.h"
+#include "parallel_for.h"
 
 namespace ledger {
 namespace {
@@ -161,7 +162,7 @@ Result<State> UnpackState(std::string_view bytes) {
   // does the rest. Only s.tasks is touched there; the buffer is read-only.
   std::future<void> tasks;
   if (root->tasks() && root->tasks()->size() >= kTasksWorthASecondThread) {
-    tasks = std::async(std::launch::async, [&] { UnpackById(root->tasks(), s.tasks); });
+    tasks = std::async(kThreadElseDeferred, [&] { UnpackById(root->tasks(), s.tasks); });
   } else {
     UnpackById(root->tasks(), s.tasks);
   }
