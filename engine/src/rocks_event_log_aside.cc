@@ -1,6 +1,9 @@
 // What RocksEventLog keeps beside the hashed log: the command layer's
 // directory (written atomically with events) and org-state snapshots (a
 // cache, written unsynced).
+#include <cstdint>
+#include <string>
+
 #include "checksum.h"
 #include "coding.h"
 #include "keys.h"
@@ -57,7 +60,17 @@ Result<bool> RocksEventLog::VisitSnapshotAtOrBefore(const Uuid& org, uint64_t ma
   if (!payload) {
     return Status::Corruption("snapshot of org " + org.ToString() + " fails its checksum");
   }
-  visit(coding::GetFixed64BigEndian(it->key().ToStringView().substr(keys::kOrgBytes)), *payload);
+  // FlatBuffers reads scalars in place, so the state must be 8-byte aligned.
+  // A blob's buffer is (heap memory, then the 8-byte checksum), but a small
+  // state kept inline in a table block or the memtable may sit at any
+  // address: that one is copied.
+  std::string aligned;
+  std::string_view state = *payload;
+  if (reinterpret_cast<uintptr_t>(state.data()) % alignof(uint64_t) != 0) {
+    aligned.assign(state);
+    state = aligned;
+  }
+  visit(coding::GetFixed64BigEndian(it->key().ToStringView().substr(keys::kOrgBytes)), state);
   return true;
 }
 

@@ -110,7 +110,8 @@ class EventLog {
   // Calls `visit` with the newest snapshot of the org with version <=
   // max_version, its bytes valid only during the call: a mission-heavy
   // org's state is tens of MB, and a copy of it is a tenth of an as-of
-  // query. Returns whether there was one. A snapshot failing its checksum
+  // query. The bytes are 8-byte aligned, as FlatBuffers needs. Returns
+  // whether there was one. A snapshot failing its checksum
   // is an error, and is not visited.
   using SnapshotVisitor = std::function<void(uint64_t version, std::string_view state)>;
   virtual Result<bool> VisitSnapshotAtOrBefore(const Uuid& org, uint64_t max_version,
