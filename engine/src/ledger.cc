@@ -337,7 +337,9 @@ Status Ledger::Impl::CommitPending(std::span<CommandResult> results, int64_t now
   std::sort(touched_.begin(), touched_.end());
   touched_.erase(std::unique(touched_.begin(), touched_.end()), touched_.end());
   if (snapshots_) {
-    for (const Uuid& org : touched_) snapshots_->Notify(org, hot_.at(org).state.version);
+    heads_.clear();
+    for (const Uuid& org : touched_) heads_.emplace_back(org, hot_.at(org).state.version);
+    snapshots_->Notify(heads_);
   }
   EnforceBound();
   std::lock_guard lock(stats_mutex_);

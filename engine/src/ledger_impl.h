@@ -78,6 +78,7 @@ class Ledger::Impl final : public Lookups {
   std::unordered_map<std::string, std::string> pending_directory_;
   std::vector<Uuid> forget_;
   std::vector<Uuid> touched_;
+  std::vector<std::pair<Uuid, uint64_t>> heads_;  // touched orgs' versions, for the snapshot worker
 
   mutable std::mutex stats_mutex_;
   LedgerStats stats_;

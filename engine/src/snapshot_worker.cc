@@ -22,13 +22,19 @@ SnapshotWorker::~SnapshotWorker() {
   thread_.join();
 }
 
-void SnapshotWorker::Notify(const Uuid& org, uint64_t version) {
+void SnapshotWorker::Notify(std::span<const std::pair<Uuid, uint64_t>> heads) {
+  if (heads.empty()) return;
+  bool was_idle;
   {
     std::lock_guard lock(mutex_);
-    uint64_t& newest = pending_[org];
-    newest = std::max(newest, version);
+    was_idle = pending_.empty() && !busy_;
+    for (const auto& [org, version] : heads) {
+      uint64_t& newest = pending_[org];
+      newest = std::max(newest, version);
+    }
   }
-  wake_.notify_one();
+  // A busy worker looks at pending_ again before it sleeps.
+  if (was_idle) wake_.notify_one();
 }
 
 void SnapshotWorker::Drain() {
@@ -41,11 +47,14 @@ void SnapshotWorker::Run() {
   while (true) {
     wake_.wait(lock, [this] { return stop_ || !pending_.empty(); });
     if (stop_) return;
-    auto [org, version] = *pending_.begin();
-    pending_.erase(pending_.begin());
+    std::unordered_map<Uuid, uint64_t, UuidHash> batch;
+    batch.swap(pending_);
     busy_ = true;
     lock.unlock();
-    Consider(org, version);
+    for (const auto& [org, version] : batch) {
+      if (stop_) break;  // a closing ledger drops what is not started
+      Consider(org, version);
+    }
     lock.lock();
     busy_ = false;
     if (pending_.empty()) idle_.notify_all();

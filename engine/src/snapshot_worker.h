@@ -8,8 +8,10 @@
 #include <condition_variable>
 #include <cstdint>
 #include <mutex>
+#include <span>
 #include <thread>
 #include <unordered_map>
+#include <utility>
 
 #include "ledger/event_log.h"
 #include "ledger/state.h"
@@ -22,8 +24,11 @@ class SnapshotWorker {
   SnapshotWorker(EventLog& log, uint64_t every);
   ~SnapshotWorker();  // finishes the snapshot in progress, drops the rest
 
-  // The org's log now ends at `version` (durable). Cheap: called by Submit.
-  void Notify(const Uuid& org, uint64_t version);
+  // These orgs' logs now end at these versions (durable). Called by Submit
+  // once per group with every org it touched: one lock and at most one
+  // wake-up, since waking the worker per org (64 orgs in a group of 64
+  // single-command requests) cost the sequencer a futex round trip each.
+  void Notify(std::span<const std::pair<Uuid, uint64_t>> heads);
   // Blocks until every notified org has been considered (tests, benchmarks).
   void Drain();
   uint64_t written() const { return written_.load(); }
@@ -38,8 +43,8 @@ class SnapshotWorker {
   std::condition_variable wake_;
   std::condition_variable idle_;
   std::unordered_map<Uuid, uint64_t, UuidHash> pending_;  // org -> newest version
-  bool busy_ = false;
-  bool stop_ = false;
+  bool busy_ = false;              // the worker holds a batch taken from pending_
+  std::atomic<bool> stop_{false};  // written under mutex_; read in a batch without it
   // Worker thread only: each org's newest snapshot version, and the states
   // it built, kept so the next snapshot replays only the events since
   // (bounded by kStatesBytesMax; dropped wholesale past it).
