@@ -26,6 +26,7 @@ struct Flags {
   std::string db;  // in-process mode
   int connections = 4;
   int in_flight = 8;
+  int client_threads = 1;  // shared by the connections; 0: a thread per connection
   size_t batch = 100;
   size_t event_bytes = 256;
   int orgs = 0;  // 0: one per connection
@@ -190,8 +191,13 @@ Result<Report> RunOverSocket(const Flags& flags) {
   LEDGER_RETURN_IF_ERROR(client::ParseAddress(flags.connect, &options));
   options.token = flags.token;
   options.client_name = "ledger-bench";
+  std::vector<std::shared_ptr<client::IoThread>> threads;
+  for (int i = 0; i < flags.client_threads; ++i) {
+    threads.push_back(std::make_shared<client::IoThread>());
+  }
   std::vector<std::unique_ptr<client::Client>> clients;
   for (int i = 0; i < flags.connections; ++i) {
+    if (!threads.empty()) options.io_thread = threads[i % threads.size()];
     Result<std::unique_ptr<client::Client>> connected = client::Client::Connect(options);
     if (!connected.ok()) return connected.status();
     clients.push_back(std::move(connected).value());
@@ -352,6 +358,11 @@ int main(int argc, char** argv) {
   app.add_option("--in-flight", flags.in_flight, "requests outstanding per connection")
       ->capture_default_str()
       ->check(CLI::Range(1, 4096));
+  app.add_option("--client-threads", flags.client_threads,
+                 "threads running the connections' I/O, shared round-robin (0: one per "
+                 "connection)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 4096));
   app.add_option("--batch", flags.batch, "commands per request")
       ->capture_default_str()
       ->check(CLI::Range(size_t{1}, ledger::limits::kCommandsMax));

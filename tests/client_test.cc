@@ -5,8 +5,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
+#include <future>
+#include <memory>
 #include <mutex>
 
 #include "ledger/event_builder.h"
@@ -479,6 +482,76 @@ TEST_F(ClientTest, ReconnectsAcrossAServerRestartWithoutGapOrRepeat) {
   EXPECT_FALSE(feed.ended().has_value());
   std::vector<std::string> names = feed.names();
   EXPECT_EQ(names.back(), "up2");
+}
+
+// Clients sharing one IoThread: their pipelined appends all land in order,
+// a client closed with requests in flight fails them and leaves the others
+// working, and one client's callback may not block on another of the same
+// thread (it would wait for itself).
+TEST_F(ClientTest, ClientsSharingAnIoThreadWorkAndCloseIndependently) {
+  auto shared = std::make_shared<IoThread>();
+  ClientOptions options = Options(org_token_);
+  options.io_thread = shared;
+  std::vector<std::unique_ptr<Client>> clients;
+  for (int i = 0; i < 8; ++i) {
+    clients.push_back(ConnectOrDie(options));
+    ASSERT_TRUE(clients.back());
+  }
+  std::weak_ptr<IoThread> watch = shared;
+  shared.reset();  // only the clients hold it now
+  options.io_thread.reset();
+  ASSERT_EQ(CreateOrg(*clients[0], 0), 1u);
+
+  constexpr int kPerClient = 200;
+  std::mutex mu;
+  std::condition_variable done;
+  int answered = 0;
+  int accepted = 0;
+  std::vector<std::vector<uint64_t>> seqs(clients.size());
+  for (int i = 0; i < kPerClient; ++i) {
+    for (size_t c = 0; c < clients.size(); ++c) {
+      clients[c]->AppendAsync(Teams(org_, 1, std::to_string(c) + "-" + std::to_string(i)),
+                              [&, c](Result<std::vector<CommandResult>> results) {
+                                std::lock_guard lock(mu);
+                                if (results.ok() && (*results)[0].status.ok()) {
+                                  ++accepted;
+                                  seqs[c].push_back((*results)[0].first_seq);
+                                }
+                                ++answered;
+                                done.notify_all();
+                              });
+    }
+  }
+  // Closed with its requests queued or in flight: each is answered (or was
+  // already), nothing runs on the destroyed client afterwards.
+  clients.back().reset();
+  {
+    std::unique_lock lock(mu);
+    ASSERT_TRUE(done.wait_for(lock, kWait, [&] { return answered == 8 * kPerClient; }));
+  }
+  EXPECT_GE(accepted, 7 * kPerClient);
+  for (size_t c = 0; c + 1 < clients.size(); ++c) {
+    ASSERT_EQ(seqs[c].size(), size_t{kPerClient}) << "client " << c;
+    EXPECT_TRUE(std::is_sorted(seqs[c].begin(), seqs[c].end())) << "client " << c;
+  }
+
+  // A blocking call from a callback of another client on the same thread.
+  std::promise<Status> from_callback;
+  clients[0]->AppendAsync(Teams(org_, 1, "cb"), [&](Result<std::vector<CommandResult>>) {
+    from_callback.set_value(clients[1]->Append(Teams(org_, 1, "nested")).status());
+  });
+  auto nested = from_callback.get_future();
+  ASSERT_EQ(nested.wait_for(kWait), std::future_status::ready);
+  EXPECT_EQ(nested.get().code(), Code::kFailedPrecondition);
+
+  auto head = clients[1]->TreeHead(org_);
+  ASSERT_TRUE(head.ok()) << head.status().ToString();
+  // The closed client's unanswered requests may or may not have been applied.
+  EXPECT_GE(head->size, 1u + accepted + 1);
+  EXPECT_LE(head->size, 1u + 8 * kPerClient + 1);
+  EXPECT_FALSE(watch.expired());
+  clients.clear();
+  EXPECT_TRUE(watch.expired());  // the last client stopped the thread
 }
 
 }  // namespace

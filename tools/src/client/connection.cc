@@ -45,13 +45,14 @@ void Core::Connect() {
   auto connection = std::make_shared<Connection>(io_);
   connection_ = connection;
   connection->timer.expires_after(options_.connect_timeout);
-  connection->timer.async_wait([this, connection](boost::system::error_code error) {
+  connection->timer.async_wait([this, hold = Hold(), connection](boost::system::error_code error) {
     if (error || connection != connection_ || state_ != State::kConnecting) return;
     FailConnection(connection,
                    Status::Unavailable("connecting to " + Address() + " timed out after " +
                                        std::to_string(options_.connect_timeout.count()) + " ms"));
   });
-  auto on_connected = [this, connection](boost::system::error_code error, const tcp::endpoint&) {
+  auto on_connected = [this, hold = Hold(), connection](boost::system::error_code error,
+                                                        const tcp::endpoint&) {
     if (connection != connection_) return;
     if (error) {
       FailConnection(connection, Status::Unavailable("cannot connect to " + Address() + ": " +
@@ -70,8 +71,8 @@ void Core::Connect() {
   };
   connection->resolver.async_resolve(
       options_.host, std::to_string(options_.port),
-      [this, connection, on_connected](boost::system::error_code error,
-                                       tcp::resolver::results_type endpoints) {
+      [this, hold = Hold(), connection, on_connected](boost::system::error_code error,
+                                                      tcp::resolver::results_type endpoints) {
         if (connection != connection_) return;
         if (error) {
           FailConnection(connection, Status::Unavailable("cannot resolve " + options_.host + ": " +
@@ -104,24 +105,24 @@ void Core::StartWrite() {
   std::vector<asio::const_buffer> buffers;
   buffers.reserve(connection->writing.size());
   for (const std::string& frame : connection->writing) buffers.push_back(asio::buffer(frame));
-  asio::async_write(
-      connection->socket, buffers, [this, connection](boost::system::error_code error, size_t) {
-        if (connection != connection_) return;
-        connection->write_in_progress = false;
-        connection->writing.clear();
-        if (error) {
-          FailConnection(connection,
-                         Status::Unavailable("writing to " + Address() + ": " + error.message()));
-          return;
-        }
-        StartWrite();
-      });
+  asio::async_write(connection->socket, buffers,
+                    [this, hold = Hold(), connection](boost::system::error_code error, size_t) {
+                      if (connection != connection_) return;
+                      connection->write_in_progress = false;
+                      connection->writing.clear();
+                      if (error) {
+                        FailConnection(connection, Status::Unavailable("writing to " + Address() +
+                                                                       ": " + error.message()));
+                        return;
+                      }
+                      StartWrite();
+                    });
 }
 
 void Core::StartRead(const std::shared_ptr<Connection>& connection) {
   connection->socket.async_read_some(
       asio::buffer(connection->read_buffer),
-      [this, connection](boost::system::error_code error, size_t bytes) {
+      [this, hold = Hold(), connection](boost::system::error_code error, size_t bytes) {
         if (connection != connection_) return;
         if (!error) {
           OnBytes(connection, bytes);

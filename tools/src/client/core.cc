@@ -10,7 +10,9 @@ namespace asio = boost::asio;
 
 Core::Core(ClientOptions options)
     : options_(std::move(options)),
-      work_(asio::make_work_guard(io_)),
+      io_thread_(options_.io_thread ? options_.io_thread : std::make_shared<IoThread>()),
+      io_(io_thread_->impl_->io),
+      thread_id_(io_thread_->impl_->thread.get_id()),
       backoff_(options_.reconnect_backoff_initial),
       backoff_timer_(io_),
       request_timer_(io_),
@@ -19,11 +21,10 @@ Core::Core(ClientOptions options)
 Core::~Core() { Close(); }
 
 Status Core::Start() {
-  thread_ = std::thread([this] { io_.run(); });
-  thread_id_ = thread_.get_id();
+  started_ = true;
   std::promise<Status> connected;
   std::future<Status> result = connected.get_future();
-  asio::post(io_, [this, &connected] {
+  asio::post(io_, [this, hold = Hold(), &connected] {
     first_connect_ = &connected;
     Connect();
     ArmKeepalive();
@@ -32,7 +33,8 @@ Status Core::Start() {
 }
 
 void Core::Close() {
-  if (!thread_.joinable()) return;
+  if (!started_) return;
+  started_ = false;
   assert(!OnClientThread() && "a Client must not be destroyed from its own callback");
   std::vector<Request> queued;
   {
@@ -43,8 +45,24 @@ void Core::Close() {
     queue_bytes_ = 0;
   }
   room_.notify_all();
-  asio::post(io_, [this, queued = std::move(queued)]() mutable { ShutDown(std::move(queued)); });
-  thread_.join();
+  asio::post(io_, [this, hold = Hold(), queued = std::move(queued)]() mutable {
+    ShutDown(std::move(queued));
+  });
+  std::promise<void> quiet;
+  asio::post(io_, [this, &quiet] { WhenQuiet(&quiet); });
+  quiet.get_future().wait();
+}
+
+void Core::WhenQuiet(std::promise<void>* quiet) {
+  // The aborted operations' handlers were queued when ShutDown closed the
+  // socket and cancelled the timers, so they normally ran before this; a
+  // name lookup cannot be aborted, and its handler comes when it ends.
+  if (alive_.use_count() == 1) {
+    quiet->set_value();
+    return;
+  }
+  auto retry = std::make_shared<asio::steady_timer>(io_, std::chrono::milliseconds(1));
+  retry->async_wait([this, retry, quiet](boost::system::error_code) { WhenQuiet(quiet); });
 }
 
 void Core::ShutDown(std::vector<Request> queued) {
@@ -59,7 +77,6 @@ void Core::ShutDown(std::vector<Request> queued) {
     if (!subscription->AnswerFirst(closed)) subscription->End(Status::Unavailable("client closed"));
   }
   to_resume_.clear();
-  work_.reset();  // io_.run() returns once the aborted handlers have run
 }
 
 SessionInfo Core::session() const {
@@ -90,7 +107,7 @@ void Core::Submit(Request request) {
   queue_.push_back(std::move(request));
   if (!drain_posted_) {
     drain_posted_ = true;
-    asio::post(io_, [this] { Drain(); });
+    asio::post(io_, [this, hold = Hold()] { Drain(); });
   }
 }
 

@@ -1,12 +1,17 @@
-// The client's engine room: the client thread, its io_context, the socket,
-// the queue of requests waiting to be sent, the requests in flight and the
-// reconnect loop. Client (client.h) is a typed facade over it.
+// The client's engine room: the socket, the queue of requests waiting to be
+// sent, the requests in flight and the reconnect loop, run on the client
+// thread (an IoThread, its own or shared). Client (client.h) is a typed
+// facade over it.
 //
 // Ownership and threads: everything below "client thread only" is touched
 // only by the client thread (the one running io_). Callers on other threads
 // reach it through Submit, which queues under mu_ and posts one Drain for
 // any number of queued requests. Callbacks run on the client thread with no
 // lock held.
+//
+// Lifetime: a shared IoThread outlives the Core, so every handler that
+// touches the Core holds a copy of alive_ (Hold()), and Close returns only
+// once the aborted handlers have run and released theirs.
 #pragma once
 
 // clang-format off: <utility> must come before any Asio header (Boost 1.74
@@ -31,6 +36,17 @@
 #include "ledger/client/client.h"
 #include "ledger/wire/frame.h"
 #include "ledger/wire/messages.h"
+
+namespace ledger::client {
+
+struct IoThread::Impl {
+  boost::asio::io_context io;
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work =
+      boost::asio::make_work_guard(io);
+  std::thread thread{[this] { io.run(); }};
+};
+
+}  // namespace ledger::client
 
 namespace ledger::client::internal {
 
@@ -93,10 +109,10 @@ class Core {
   explicit Core(ClientOptions options);
   ~Core();  // Close()
 
-  // Starts the client thread and makes the first connection (one attempt).
+  // Makes the first connection (one attempt).
   Status Start();
   // Any thread but the client thread; idempotent. Fails everything pending,
-  // ends subscriptions, joins the thread.
+  // ends subscriptions, and waits until no handler of this Core is left.
   void Close();
 
   // Queues a request; blocks while the queue is full (fails at once on the
@@ -125,6 +141,9 @@ class Core {
   void Send(Request request);
   bool SlotsHeldOnlyByTheDead();
   void ShutDown(std::vector<Request> queued);
+  // Fulfils `quiet` once only alive_ itself holds the token.
+  void WhenQuiet(std::promise<void>* quiet);
+  std::shared_ptr<const void> Hold() const { return alive_; }
 
   // timers.cc: request timeouts, keepalive, backoff.
   void ArmRequestTimer();
@@ -149,10 +168,11 @@ class Core {
   void OnSubscriptionMessage(uint64_t id, Pending& pending, const wire::Message& message);
 
   const ClientOptions options_;
-  boost::asio::io_context io_;
-  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
-  std::thread thread_;
-  std::thread::id thread_id_;
+  const std::shared_ptr<IoThread> io_thread_;  // first: destroyed after the timers
+  boost::asio::io_context& io_;
+  const std::thread::id thread_id_;
+  const std::shared_ptr<const void> alive_ = std::make_shared<int>(0);
+  bool started_ = false;  // Start was called and Close not yet
   std::atomic<uint64_t> next_id_{1};
 
   // Shared with callers.

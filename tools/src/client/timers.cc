@@ -10,7 +10,7 @@ void Core::ArmRequestTimer() {
   if (request_timer_armed_ || deadlines_.empty()) return;
   request_timer_armed_ = true;
   request_timer_.expires_at(deadlines_.front().first);
-  request_timer_.async_wait([this](boost::system::error_code error) {
+  request_timer_.async_wait([this, hold = Hold()](boost::system::error_code error) {
     request_timer_armed_ = false;
     if (error || state_ == State::kClosed) return;
     OnRequestTimer();
@@ -43,7 +43,7 @@ void Core::OnRequestTimer() {
 void Core::ArmKeepalive() {
   if (options_.keepalive_interval.count() <= 0) return;
   keepalive_timer_.expires_after(options_.keepalive_interval);
-  keepalive_timer_.async_wait([this](boost::system::error_code error) {
+  keepalive_timer_.async_wait([this, hold = Hold()](boost::system::error_code error) {
     if (error || state_ == State::kClosed) return;
     if (state_ == State::kConnected && !sent_since_keepalive_ && pending_.empty()) {
       Request ping;
@@ -62,7 +62,7 @@ void Core::ScheduleReconnect() {
   state_ = State::kBackoff;
   backoff_timer_.expires_after(backoff_);
   backoff_ = std::min(backoff_ * 2, options_.reconnect_backoff_max);
-  backoff_timer_.async_wait([this](boost::system::error_code error) {
+  backoff_timer_.async_wait([this, hold = Hold()](boost::system::error_code error) {
     if (error || state_ != State::kBackoff) return;
     Connect();
   });

@@ -9,7 +9,8 @@
 //   Result<std::vector<CommandResult>> results = (*client)->Append(commands);
 //
 // Threading: one background thread (the "client thread") owns the socket and
-// runs every callback. All public methods may be called from any thread, but
+// runs every callback: the client's own, or an IoThread that many clients
+// share (ClientOptions::io_thread). All public methods may be called from any thread, but
 // the blocking ones (Append, ReadOrg, TreeHead, OpenSealed, Ping, Subscribe,
 // the destructor) must not be called from a callback: they would wait for the
 // thread that is running them (they return kFailedPrecondition instead).
@@ -63,11 +64,38 @@
 
 namespace ledger::client {
 
+namespace internal {
+class Core;
+}  // namespace internal
+
+// One thread running the network I/O (and the callbacks) of every Client
+// given it in ClientOptions::io_thread. A process holding many connections
+// (a load generator, a service fanning out) then has one event loop instead
+// of a thread per connection: one wake-up serves every reply that arrived
+// together, where 64 threads on two cores were each woken per reply. A
+// callback of one of these clients counts as "on the client thread" for all
+// of them, so none of their blocking calls may be made from it. Each Client
+// holds the IoThread; the thread stops when the last one is gone.
+class IoThread {
+ public:
+  IoThread();   // starts the thread
+  ~IoThread();  // joins it. REQUIRES: not called on it (see above)
+  IoThread(const IoThread&) = delete;
+  IoThread& operator=(const IoThread&) = delete;
+
+ private:
+  friend class internal::Core;
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
 struct ClientOptions {
   std::string host = "127.0.0.1";
   uint16_t port = 0;
   std::string token;
   std::string client_name = "ledger-client";  // for the server's logs
+  // The thread to run on, shared with other clients; null: a thread of its own.
+  std::shared_ptr<IoThread> io_thread;
 
   // TCP connect plus handshake, per attempt.
   std::chrono::milliseconds connect_timeout{5'000};
@@ -135,7 +163,6 @@ using EventsCallback = std::function<void(std::span<const StoredEvent> events, b
 using EndCallback = std::function<void(const Status&)>;
 
 namespace internal {
-class Core;
 struct SubscriptionState;
 }  // namespace internal
 
