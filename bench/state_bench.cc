@@ -204,6 +204,7 @@ int main(int argc, char** argv) {
   using namespace ledger;
   std::vector<uint64_t> sizes = {1'000, 100'000, 1'000'000};
   uint64_t snapshot_every = limits::kSnapshotEveryDefault;
+  int as_of_samples = 100;  // more for a profile of the as-of path
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     if (arg == "--quick") {
@@ -219,10 +220,12 @@ int main(int argc, char** argv) {
       usage_per_task = std::stoi(arg.substr(17));
     } else if (arg.rfind("--snapshot-every=", 0) == 0) {
       snapshot_every = std::stoull(arg.substr(17));
+    } else if (arg.rfind("--as-of-samples=", 0) == 0) {
+      as_of_samples = std::max(1, std::stoi(arg.substr(16)));
     } else {
       std::fprintf(stderr,
                    "usage: ledger-state-bench [--quick] [--sizes=N,N,...] [--usage-per-task=N] "
-                   "[--snapshot-every=N]\n");
+                   "[--snapshot-every=N] [--as-of-samples=N]\n");
       return 2;
     }
   }
@@ -256,7 +259,8 @@ int main(int argc, char** argv) {
     std::printf("| %9s | %8s | %8s | %11s | %11s |\n", "events", "p50", "p99", "no-snap p50",
                 "no-snap p99");
     std::printf("|-----------|----------|----------|-------------|-------------|\n");
-    for (const Org& org : orgs) AsOf(**ledger, org, 100);
+    std::fflush(stdout);
+    for (const Org& org : orgs) AsOf(**ledger, org, as_of_samples);
   }
   std::filesystem::remove_all(dir);
   return 0;

@@ -130,7 +130,7 @@ TEST(ProjectorTest, RowsAgreeWithTheEngineState) {
       pqxx::row row = tx.exec_params1(
           "SELECT (current_spending_usd * 1000000)::bigint, (monthly_budget_usd * 1000000)::bigint "
           "FROM subscriptions WHERE org_id = $1 AND id = $2",
-          id, subscription.id);
+          id, subscription.id.str());
       EXPECT_EQ(row[0].as<int64_t>(), subscription.spending_micros) << subscription.id;
       EXPECT_EQ(row[1].as<int64_t>(), subscription.monthly_budget_micros) << subscription.id;
     }

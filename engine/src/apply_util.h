@@ -10,22 +10,22 @@
 
 namespace ledger::apply {
 
-inline std::string Str(const flatbuffers::String* s) { return s ? s->str() : std::string(); }
+inline Text Str(const flatbuffers::String* s) { return s ? Text(s->c_str(), s->size()) : Text(); }
 // The id's 16 bytes; nil for a missing or malformed id (the validator
 // rejects those before they are appended).
 inline Uuid Id(const flatbuffers::String* s) {
   if (s == nullptr) return Uuid{};
   return Uuid::Parse(s->string_view()).value_or(Uuid{});
 }
-inline Uuid IdOf(const std::string& s) { return Uuid::Parse(s).value_or(Uuid{}); }
+inline Uuid IdOf(std::string_view s) { return Uuid::Parse(s).value_or(Uuid{}); }
 inline std::unique_ptr<fb::SealedT> Sealed(const fb::Sealed* sealed) {
   return sealed ? std::unique_ptr<fb::SealedT>(sealed->UnPack()) : nullptr;
 }
-inline std::vector<std::string> Strings(
+inline std::vector<Text> Strings(
     const flatbuffers::Vector<flatbuffers::Offset<flatbuffers::String>>* list) {
-  std::vector<std::string> out;
+  std::vector<Text> out;
   if (list) {
-    for (const auto* s : *list) out.push_back(s->str());
+    for (const auto* s : *list) out.push_back(Str(s));
   }
   return out;
 }

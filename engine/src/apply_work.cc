@@ -129,7 +129,7 @@ bool ApplyMissions(State& s, const fb::Event& e, const Position& at) {
       a.created_at = now;
       Uuid id = Id(p->artifact_id());
       if (s.artifacts.try_emplace(id, std::move(a)).second) {
-        s.artifact_by_sha256.try_emplace(Str(p->sha256()), id);
+        s.artifact_by_sha256.try_emplace(Str(p->sha256()).str(), id);
         Grow(s);
       }
       return true;

@@ -81,7 +81,7 @@ Verdict NewEmployee(Decider& d, const Payload* p) {
 // Offboarding takes away everything the employee held, as events.
 void Offboard(Decider& d, const std::string& employee_id) {
   const State& s = d.s_;
-  std::vector<std::string> agents, configs, requests;
+  std::vector<ledger::Text> agents, configs, requests;
   for (const auto& [id, a] : s.employee_agents) {
     if (a.employee_id == employee_id && a.status != state::AgentStatus::Revoked)
       agents.push_back(a.id);

@@ -234,7 +234,7 @@ Result<State> UnpackState(std::string_view bytes) {
     }
   }
   for (const auto& [id, artifact] : s.artifacts)
-    s.artifact_by_sha256.try_emplace(artifact.sha256, id);
+    s.artifact_by_sha256.try_emplace(artifact.sha256.str(), id);
   s.approx_bytes = State::kEmptyBytes + bytes.size() * 2;
   return s;
 }

@@ -18,7 +18,7 @@ void Personal(const Context& c, const std::unique_ptr<fb::SealedT>& sealed, Row&
   plaintext ? row.Text(*plaintext) : row.Null();
 }
 
-Row Start(const Context& c, const std::string& id) {
+Row Start(const Context& c, std::string_view id) {
   Row row;
   row.Uuid(id);
   row.Text(c.state.org.ToString());

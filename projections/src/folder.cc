@@ -43,8 +43,9 @@ Status Folder::Fold(const StoredEvent& stored, Units* units) {
   }
   if (const auto* forgotten = event.payload_as_SubjectForgotten()) {
     if (forgotten->subject_id()) {
-      UnitsWithSubject(state, forgotten->subject_id()->string_view(),
-                       [&](Kind kind, const std::string& id) { units->emplace(p.org, kind, id); });
+      UnitsWithSubject(
+          state, forgotten->subject_id()->string_view(),
+          [&](Kind kind, std::string_view id) { units->emplace(p.org, kind, std::string(id)); });
     }
   }
   return Status::Ok();

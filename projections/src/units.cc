@@ -195,7 +195,7 @@ void UnitsNamed(const State& s, const Uuid& id, const std::function<void(Kind)>&
 }
 
 void UnitsWithSubject(const State& s, std::string_view subject,
-                      const std::function<void(Kind, const std::string&)>& visit) {
+                      const std::function<void(Kind, std::string_view)>& visit) {
   auto of = [subject](const std::unique_ptr<fb::SealedT>& sealed) {
     return sealed && sealed->subject_id == subject;
   };

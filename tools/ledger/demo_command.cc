@@ -85,7 +85,7 @@ void ShowRejections(Ledger& ledger, const State& state) {
       EventBuilder builder;
       EnvelopeFields envelope;
       envelope.org = state.org;
-      envelope.actor = {fb::ActorKind::Employee, requester->id};
+      envelope.actor = {fb::ActorKind::Employee, requester->id.str()};
       std::string self_approval = builder.Finish(
           envelope, fb::CreateApprovalRecordedDirect(
                         builder.builder(), Uuid::Random().ToString().c_str(), request.id.c_str(),

@@ -27,20 +27,21 @@ std::vector<const T*> ByCreation(const ById<T>& map) {
 
 std::string Time(int64_t micros) { return micros == 0 ? "-" : audit::FormatInstant(micros); }
 std::string Yes(bool value) { return value ? "yes" : "no"; }
-std::string Or(const std::string& text) { return text.empty() ? "-" : text; }
+std::string Or(std::string_view text) { return text.empty() ? "-" : std::string(text); }
 
 // Long JSON documents (configs) cut to a column's worth.
-std::string Short(const std::string& text) {
+std::string Short(std::string_view text) {
   constexpr size_t kCellChars = 40;
   if (text.empty()) return "-";
-  return text.size() <= kCellChars ? text : text.substr(0, kCellChars - 3) + "...";
+  if (text.size() <= kCellChars) return std::string(text);
+  return std::string(text.substr(0, kCellChars - 3)) + "...";
 }
 
 template <typename T>
-std::string NameOf(const ById<T>& map, const std::string& id) {
+std::string NameOf(const ById<T>& map, std::string_view id) {
   std::optional<Uuid> uuid = Uuid::Parse(id);
   auto found = uuid ? map.find(*uuid) : map.end();
-  return found == map.end() ? Or(id) : found->second.name;
+  return found == map.end() ? Or(id) : found->second.name.str();
 }
 
 void Organization(const State& s, std::ostream& out) {

@@ -105,6 +105,6 @@ void RenderTable(const RenderContext& context, Table table, RowSink& sink);
 void UnitsNamed(const State& state, const Uuid& id, const std::function<void(Kind)>& visit);
 // Every unit holding a personal field of `subject` (after it is forgotten).
 void UnitsWithSubject(const State& state, std::string_view subject,
-                      const std::function<void(Kind, const std::string&)>& visit);
+                      const std::function<void(Kind, std::string_view)>& visit);
 
 }  // namespace ledger::projections
