@@ -1,6 +1,8 @@
 // Appends batches for a few orgs forever and prints one line per event once
 // its batch is durable:  ack <org> <org_seq> <event_id>
-// The crash test SIGKILLs this process at random moments.
+// The crash test SIGKILLs this process at random moments, timed from the
+// "open" line it prints once the log is open (a sanitizer build can take
+// longer to start than a whole run of the release build).
 #include <cstdio>
 #include <random>
 
@@ -17,6 +19,8 @@ int main(int argc, char** argv) {
   std::vector<ledger::Uuid> orgs;
   for (int i = 3; i < argc; ++i) orgs.push_back(*ledger::Uuid::Parse(argv[i]));
   auto log = ledger::testing::OpenOrDie(options);
+  std::printf("open\n");
+  std::fflush(stdout);
   std::mt19937_64 random(std::random_device{}());
   for (;;) {
     std::vector<std::string> events;
