@@ -3,6 +3,8 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <future>
+#include <map>
 
 #include "folder.h"
 #include "ledger/projections/event_rows.h"
@@ -22,6 +24,42 @@ class VectorSink : public RowSink {
   std::vector<Row> rows;
 };
 
+// The index migration (version 2) as statements grouped by the table each
+// indexes ("" for any statement that is not a plain CREATE INDEX), so the
+// big tables' indexes can build on connections of their own.
+constexpr int kIndexMigration = 2;
+
+std::map<std::string, std::vector<std::string>> IndexStatementsByTable() {
+  std::string_view sql;
+  for (const Migration& m : Migrations()) {
+    if (m.version == kIndexMigration) sql = m.sql;
+  }
+  std::map<std::string, std::vector<std::string>> by_table;
+  size_t begin = 0;
+  while (begin < sql.size()) {
+    size_t end = std::min(sql.find(';', begin), sql.size());
+    std::string statement;
+    for (size_t line = begin; line < end;) {  // drop comment lines
+      size_t eol = std::min(sql.find('\n', line), end);
+      std::string_view text = sql.substr(line, eol - line);
+      if (!text.starts_with("--")) statement.append(text).push_back('\n');
+      line = eol + 1;
+    }
+    begin = end + 1;
+    size_t first = statement.find_first_not_of(" \n");
+    if (first == std::string::npos) continue;
+    statement.erase(0, first);
+    std::string table;
+    size_t on = statement.find(" ON ");
+    if (statement.starts_with("CREATE INDEX ") && on != std::string::npos) {
+      size_t name = on + 4;
+      table = statement.substr(name, statement.find_first_of(" (", name) - name);
+    }
+    by_table[table].push_back(statement);
+  }
+  return by_table;
+}
+
 class Rebuilder {
  public:
   Rebuilder(const ProjectorOptions& options, SealedOpener& opener)
@@ -31,11 +69,17 @@ class Rebuilder {
     auto started = std::chrono::steady_clock::now();
     shadow_ = options_.schema + "_rebuild";
     LEDGER_RETURN_IF_ERROR(Guarded("creating the shadow schema", [&] { CreateShadow(); }));
+    auto since = [](std::chrono::steady_clock::time_point start) {
+      return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    };
+    auto load_started = std::chrono::steady_clock::now();
     LEDGER_RETURN_IF_ERROR(LoadFeed(read, progress, stats));
-    LEDGER_RETURN_IF_ERROR(Guarded("loading entity tables", [&] { LoadEntities(stats); }));
+    stats->load_seconds = since(load_started);
+    auto finish_started = std::chrono::steady_clock::now();
+    LEDGER_RETURN_IF_ERROR(Guarded("loading entity tables and indexing", [&] { Finish(stats); }));
     LEDGER_RETURN_IF_ERROR(Guarded("swapping the rebuilt schema in", [&] { Swap(); }));
-    stats->seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    stats->finish_seconds = since(finish_started);
+    stats->seconds = since(started);
     return Status::Ok();
   }
 
@@ -118,8 +162,40 @@ class Rebuilder {
     }
   }
 
-  void LoadEntities(RebuildStats* stats) {
+  // The entity tables load on the main connection while each big table
+  // gets its primary key and indexes on a connection of its own: index
+  // builds are mostly one backend's sort, so this keeps both cores busy.
+  void Finish(RebuildStats* stats) {
+    std::map<std::string, std::vector<std::string>> statements = IndexStatementsByTable();
+    std::vector<std::future<void>> side;
+    for (const DroppedKey& key : dropped_keys_) {
+      auto mine = statements.extract(key.table);
+      std::vector<std::string> indexes;
+      if (!mine.empty()) indexes = std::move(mine.mapped());
+      side.push_back(std::async(std::launch::async, [this, key, indexes = std::move(indexes)] {
+        auto connection = ConnectTo(options_.conninfo, shadow_);
+        pqxx::work tx(*connection);
+        tx.exec("ALTER TABLE " + tx.quote_name(key.table) + " ADD CONSTRAINT " +
+                tx.quote_name(key.constraint) + " " + key.definition);
+        for (const std::string& statement : indexes) tx.exec(statement);
+        tx.commit();
+      }));
+    }
     pqxx::work tx(*main_);
+    LoadEntities(tx, stats);
+    for (const auto& [table, list] : statements) {
+      for (const std::string& statement : list) tx.exec(statement);
+    }
+    tx.exec_params("INSERT INTO schema_migrations (version, name) VALUES ($1, 'indexes')",
+                   kIndexMigration);
+    Migrate(tx, shadow_);  // any later migration
+    tx.exec_params("UPDATE projector_checkpoint SET global_seq = $1, updated_at = now()",
+                   static_cast<int64_t>(folder_.applied()));
+    for (std::future<void>& done : side) done.get();  // rethrows a side connection's error
+    tx.commit();
+  }
+
+  void LoadEntities(pqxx::work& tx, RebuildStats* stats) {
     for (const TableDef& def : AllTables()) {
       if (def.table == Table::kEvents || def.table == Table::kUsageRecords) continue;
       CopyStream stream(tx, std::string(def.name), def.columns);
@@ -137,14 +213,6 @@ class Rebuilder {
       }
       stream.Complete();
     }
-    for (const DroppedKey& key : dropped_keys_) {
-      tx.exec("ALTER TABLE " + tx.quote_name(key.table) + " ADD CONSTRAINT " +
-              tx.quote_name(key.constraint) + " " + key.definition);
-    }
-    Migrate(tx, shadow_);  // the indexes, over the loaded rows
-    tx.exec_params("UPDATE projector_checkpoint SET global_seq = $1, updated_at = now()",
-                   static_cast<int64_t>(folder_.applied()));
-    tx.commit();
   }
 
   void Swap() {

@@ -51,7 +51,8 @@ int Rebuild(const Flags& flags, EventLog& log, projections::SealedOpener& opener
   std::cout << "rebuilt schema " << flags.projector.schema << ": " << stats->events << " events, "
             << stats->rows << " rows in " << stats->seconds << " s ("
             << static_cast<uint64_t>(stats->events / std::max(stats->seconds, 1e-9))
-            << " events/s)\n";
+            << " events/s; load " << stats->load_seconds << " s, keys, indexes and swap "
+            << stats->finish_seconds << " s)\n";
   return 0;
 }
 

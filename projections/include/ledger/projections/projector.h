@@ -86,7 +86,9 @@ class Projector {
 struct RebuildStats {
   uint64_t events = 0;
   uint64_t rows = 0;
-  double seconds = 0;
+  double seconds = 0;         // in all
+  double load_seconds = 0;    // folding the feed and COPY of events and usage records
+  double finish_seconds = 0;  // entity tables, keys and indexes, then the swap
 };
 using FeedReader = std::function<Status(uint64_t from_global_seq, std::vector<StoredEvent>* out)>;
 using Progress = std::function<void(uint64_t done)>;
