@@ -7,6 +7,7 @@
 #include <pqxx/pqxx>
 #include <random>
 #include <set>
+#include <utility>
 
 #include "command_fixture.h"
 #include "ledger/projections/read_model.h"
@@ -314,6 +315,48 @@ TEST(ProjectorTest, RebuildSwapsInAtomicallyAndReadersSeeTheOldModelMeanwhile) {
                   .empty());
   EXPECT_EQ(tx.exec1("SELECT max(version) FROM public.schema_migrations")[0].as<int>(),
             projections::LatestMigration());
+}
+
+// The keys and indexes of the big tables build on connections of their own;
+// a failure there fails the rebuild and swaps nothing in. Here a row slipped
+// into the shadow's events during the load makes its primary key impossible.
+TEST(ProjectorTest, RebuildWhoseIndexBuildFailsSwapsNothingIn) {
+  std::string db = FreshDatabase();
+  auto test = OpenTestLedger();
+  FillWithRandomHistories(*test->ledger, 13, 2, 60);
+  auto opener = KeyOpener(test->log().subject_keys());
+  {
+    auto projector = OpenProjector(db, "public", *opener);
+    std::vector<StoredEvent> first;
+    ASSERT_TRUE(test->log().ReadGlobal(1, 10, &first).ok());
+    ASSERT_TRUE(projector->Project(first).ok());
+  }
+  pqxx::connection saboteur(db);
+  bool slipped = false;
+  Result<projections::RebuildStats> rebuilt =
+      Rebuild(OptionsFor(db, "public"), *opener, ReaderOf(test->log(), 16), [&](uint64_t) {
+        if (std::exchange(slipped, true)) return;
+        pqxx::work tx(saboteur);
+        tx.exec(
+            "INSERT INTO public_rebuild.events (org_id, org_seq, global_seq, event_type,"
+            " event_category, recorded_at, created_at)"
+            " SELECT org_id, org_seq, 0, 'x', 'x', now(), now() FROM public.events LIMIT 1");
+        tx.commit();
+      });
+  ASSERT_FALSE(rebuilt.ok());
+  EXPECT_NE(rebuilt.status().ToString().find("events_pkey"), std::string::npos)
+      << rebuilt.status().ToString();
+  pqxx::work tx(saboteur);
+  EXPECT_EQ(tx.exec1("SELECT count(*) FROM public.events")[0].as<int>(), 10);
+  EXPECT_EQ(tx.exec1("SELECT global_seq FROM public.projector_checkpoint")[0].as<int>(), 10);
+  tx.commit();
+
+  // The next rebuild drops the half-built shadow and succeeds.
+  rebuilt = Rebuild(OptionsFor(db, "public"), *opener, ReaderOf(test->log(), 16));
+  ASSERT_TRUE(rebuilt.ok()) << rebuilt.status().ToString();
+  pqxx::work after(saboteur);
+  EXPECT_EQ(after.exec1("SELECT count(*) FROM public.events")[0].as<uint64_t>(),
+            test->log().LastGlobalSeq());
 }
 
 TEST(ProjectorTest, TableDefinitionsMatchTheDdl) {
