@@ -71,7 +71,7 @@ class StatementSink : public projections::RowSink {
   void Put(Table table, Row row) override {
     std::vector<const char*> params;
     for (size_t i = 0; i < row.size(); ++i) {
-      params.push_back(row.is_null(i) ? nullptr : row.value(i).c_str());
+      params.push_back(row.is_null(i) ? nullptr : row.c_str(i));
     }
     Exec(table, Verb::kPut, params);
     ++stats_.rows;

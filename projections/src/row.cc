@@ -4,38 +4,61 @@
 
 #include <array>
 #include <cctype>
+#include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <nlohmann/json.hpp>
+#include <stdexcept>
 
 #include "ledger/utf8.h"
 #include "ledger/uuid.h"
 
 namespace ledger::projections {
 
-void Row::Null() {
-  values_.emplace_back();
-  nulls_.push_back(true);
+// Most rows are events' (about 0.8 KB of text, 17 fields): one allocation each.
+Row::Row() {
+  cells_.reserve(256);
+  ends_.reserve(20);
 }
 
+void Row::EndField(bool null) {
+  if (cells_.size() >= kNullBit) throw std::length_error("a read-model row over 2 GB");
+  ends_.push_back(static_cast<uint32_t>(cells_.size()) | (null ? kNullBit : 0));
+  cells_.push_back('\0');
+}
+
+std::string_view Row::value(size_t i) const {
+  size_t begin = Begin(i);
+  return std::string_view(cells_).substr(begin, (ends_[i] & ~kNullBit) - begin);
+}
+
+void Row::Append(std::string_view ascii) {
+  cells_.append(ascii);
+  EndField(false);
+}
+
+void Row::Null() { EndField(true); }
+
 void Row::Text(std::string_view value) {
-  std::string& out = values_.emplace_back();
-  nulls_.push_back(false);
-  out.reserve(value.size());
-  AppendValidUtf8(value, &out);
+  AppendValidUtf8(value, &cells_);
+  EndField(false);
 }
 
 void Row::TextOrNull(std::string_view value) { value.empty() ? Null() : Text(value); }
 
 void Row::Uuid(std::string_view value) {
   if (value.empty() || !ledger::Uuid::Parse(value)) return Null();
-  Text(value);
+  Append(value);  // hex digits and hyphens
 }
 
-void Row::Time(int64_t micros) { micros == 0 ? Null() : Text(FormatTime(micros)); }
-void Row::Money(int64_t micros) { Text(FormatMoney(micros)); }
-void Row::Int(int64_t value) { Text(std::to_string(value)); }
-void Row::Bool(bool value) { Text(value ? "t" : "f"); }
+void Row::Time(int64_t micros) { micros == 0 ? Null() : Append(FormatTime(micros)); }
+void Row::Money(int64_t micros) { Append(FormatMoney(micros)); }
+void Row::Int(int64_t value) {
+  char text[24];
+  auto [end, error] = std::to_chars(text, text + sizeof text, value);
+  Append(std::string_view(text, end - text));
+}
+void Row::Bool(bool value) { Append(value ? "t" : "f"); }
 
 void Row::Json(std::string_view value) {
   if (value.empty()) return Null();
@@ -49,10 +72,7 @@ void Row::Json(std::string_view value) {
   Text(nlohmann::json(text).dump());
 }
 
-void Row::RawJson(std::string value) {
-  values_.push_back(std::move(value));
-  nulls_.push_back(false);
-}
+void Row::RawJson(std::string_view value) { Append(value); }
 
 namespace {
 
@@ -103,16 +123,14 @@ char* AppendDigits(char* out, int64_t value, int width) {
 }  // namespace
 
 void Row::AppendCopyLine(std::string* line) const {
-  size_t bytes = values_.size();
-  for (const std::string& value : values_) bytes += value.size();
-  line->reserve(line->size() + bytes);
-  for (size_t i = 0; i < values_.size(); ++i) {
+  line->reserve(line->size() + cells_.size());
+  for (size_t i = 0; i < size(); ++i) {
     if (i > 0) line->push_back('\t');
-    if (nulls_[i]) {
+    if (is_null(i)) {
       line->append("\\N");
       continue;
     }
-    AppendCopyEscaped(values_[i], line);
+    AppendCopyEscaped(value(i), line);
   }
 }
 
