@@ -46,6 +46,15 @@ std::unique_ptr<Projector> OpenProjector(const std::string& conninfo, const std:
   return std::move(projector).value();
 }
 
+// An old model in schema public holding only the first `count` events.
+void ProjectFirstEvents(const std::string& conninfo, const EventLog& log,
+                        projections::SealedOpener& opener, size_t count) {
+  auto projector = OpenProjector(conninfo, "public", opener);
+  std::vector<StoredEvent> first;
+  ASSERT_TRUE(log.ReadGlobal(1, count, &first).ok());
+  ASSERT_TRUE(projector->Project(first).ok());
+}
+
 // Every index and constraint of `schema`, with the schema's name left out.
 std::set<std::string> IndexesAndConstraints(const std::string& conninfo,
                                             const std::string& schema) {
@@ -288,13 +297,7 @@ TEST(ProjectorTest, RebuildSwapsInAtomicallyAndReadersSeeTheOldModelMeanwhile) {
   auto test = OpenTestLedger();
   FillWithRandomHistories(*test->ledger, 9, 2, 60);
   auto opener = KeyOpener(test->log().subject_keys());
-  // An old model holding only the first 10 events.
-  {
-    auto projector = OpenProjector(db, "public", *opener);
-    std::vector<StoredEvent> first;
-    ASSERT_TRUE(test->log().ReadGlobal(1, 10, &first).ok());
-    ASSERT_TRUE(projector->Project(first).ok());
-  }
+  ASSERT_NO_FATAL_FAILURE(ProjectFirstEvents(db, test->log(), *opener, 10));
   pqxx::connection reader(db);
   std::vector<std::string> seen;
   Result<projections::RebuildStats> rebuilt =
@@ -325,12 +328,7 @@ TEST(ProjectorTest, RebuildWhoseIndexBuildFailsSwapsNothingIn) {
   auto test = OpenTestLedger();
   FillWithRandomHistories(*test->ledger, 13, 2, 60);
   auto opener = KeyOpener(test->log().subject_keys());
-  {
-    auto projector = OpenProjector(db, "public", *opener);
-    std::vector<StoredEvent> first;
-    ASSERT_TRUE(test->log().ReadGlobal(1, 10, &first).ok());
-    ASSERT_TRUE(projector->Project(first).ok());
-  }
+  ASSERT_NO_FATAL_FAILURE(ProjectFirstEvents(db, test->log(), *opener, 10));
   pqxx::connection saboteur(db);
   bool slipped = false;
   Result<projections::RebuildStats> rebuilt =

@@ -15,7 +15,8 @@
 
 namespace ledger::projections {
 
-// Most rows are events' (about 0.8 KB of text, 17 fields): one allocation each.
+// Room for a usage or entity row's text in one allocation; an event row
+// (about 0.8 KB, 17 fields) grows its buffer twice.
 Row::Row() {
   cells_.reserve(256);
   ends_.reserve(20);
