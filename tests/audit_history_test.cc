@@ -16,6 +16,7 @@ namespace {
 
 using testing::AuditScenario;
 using testing::CliRun;
+using testing::Has;
 using testing::RunLedgerCli;
 using testing::ScenarioText;
 using Json = nlohmann::json;
@@ -39,10 +40,6 @@ class AuditHistory : public ::testing::Test {
   static AuditScenario* scenario_;
 };
 AuditScenario* AuditHistory::scenario_ = nullptr;
-
-bool Has(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
 
 TEST_F(AuditHistory, AgentHistoryListsEveryChangeWithActorTimeAndFields) {
   CliRun run = Run("history", {"--entity", "agent:" + s().agent});

@@ -17,14 +17,11 @@ namespace ledger {
 namespace {
 
 using testing::CliResult;
+using testing::Has;
 using testing::RunLedger;
 using testing::TeamEvents;
 using testing::TempDir;
 using testing::WriteLog;
-
-bool Has(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
 
 // Rewrites one stored event record the way a disk or an attacker would.
 void DamageRecord(const std::string& path, const Uuid& org, uint64_t seq, bool reseal) {

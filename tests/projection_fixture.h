@@ -3,6 +3,7 @@
 // digests of read-model tables to compare two schemas row for row.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -13,6 +14,10 @@
 #include "test_util.h"
 
 namespace ledger::testing {
+
+// How long a test waits for a projector's whole catch-up on a loaded 2-core
+// machine.
+inline constexpr std::chrono::seconds kRunTimeout{60};
 
 // A ledger in its own temporary directory (unsynced: durability is not
 // what these tests are about; crash tests are).

@@ -30,7 +30,6 @@ using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
 // Limits, with the reason for each value.
-constexpr auto kRunTimeout = 60s;       // a whole catch-up on a loaded 2-core machine
 constexpr auto kPollInterval = 20ms;    // checkpoint polls: each one is a new connection
 constexpr auto kProgressTimeout = 30s;  // waiting for the checkpoint to reach a mark
 

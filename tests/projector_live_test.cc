@@ -32,7 +32,6 @@ using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
 // Limits, with the reason for each value.
-constexpr auto kRunTimeout = 60s;     // a whole catch-up on a loaded 2-core machine
 constexpr auto kErrorTimeout = 10s;   // bad input must be reported well within this
 constexpr auto kListenTimeout = 10s;  // ledgerd writing its port file
 constexpr int kDemoOrgs = 3;          // enough for a multi-org feed, fast to append

@@ -22,14 +22,14 @@ namespace {
 
 constexpr uint16_t kUnhealthy = static_cast<uint16_t>(wire::WireCode::kUnhealthy);
 
-struct Reply {
+struct Outcome {
   bool acknowledged = false;
   uint16_t error = 0;  // the Error's code when not acknowledged
   uint64_t first_seq = 0;
 };
 
-Reply Classify(const std::optional<std::string>& payload) {
-  Reply reply;
+Outcome Classify(const std::optional<std::string>& payload) {
+  Outcome reply;
   if (!payload) return reply;
   const wire::Message& message = AsMessage(*payload);
   if (const wire::Error* error = message.body_as_Error()) {
@@ -55,7 +55,7 @@ class StorageFaultTest : public ServerFixture {
     ledger_ = std::move(ledger).value();
     StartServer();
     connection_ = Connect();
-    Reply created = Classify(connection_->AppendAndWait(next_id_++, Commands({OrgEvent(org_)})));
+    Outcome created = Classify(connection_->AppendAndWait(next_id_++, Commands({OrgEvent(org_)})));
     ASSERT_TRUE(created.acknowledged);
   }
   void TearDown() override {
@@ -90,7 +90,7 @@ class StorageFaultTest : public ServerFixture {
   }
 
   // Records what an acknowledgement promised: `name` at org seq first_seq.
-  Reply Note(const std::string& name, Reply reply) {
+  Outcome Note(const std::string& name, Outcome reply) {
     if (!reply.acknowledged) {
       EXPECT_EQ(reply.error, kUnhealthy) << name;
       return reply;
@@ -100,7 +100,7 @@ class StorageFaultTest : public ServerFixture {
     return reply;
   }
 
-  Reply Append(RawConnection& connection, const std::string& name) {
+  Outcome Append(RawConnection& connection, const std::string& name) {
     return Note(name, Classify(connection.AppendAndWait(next_id_++, Commands({Team(name)}))));
   }
 
@@ -125,7 +125,7 @@ class StorageFaultTest : public ServerFixture {
       EXPECT_TRUE(connections.back()->Send(wire::EncodeAppend(next_id_++, commands)));
     }
     for (int i = 0; i < clients; ++i) {
-      Reply reply = Note(names[i], Classify(connections[i]->Next()));
+      Outcome reply = Note(names[i], Classify(connections[i]->Next()));
       EXPECT_FALSE(reply.acknowledged) << names[i] << " was acknowledged while storage failed";
     }
     return names;
@@ -172,7 +172,7 @@ class StorageFaultTest : public ServerFixture {
     std::vector<std::string> failed = AppendConcurrently("during-", 3);
     EXPECT_GT(fs_.failures(), 0u);
     // Unhealthy now: refused at once, and reads still work.
-    Reply refused = Append(*connection_, "refused");
+    Outcome refused = Append(*connection_, "refused");
     EXPECT_EQ(refused.error, kUnhealthy);
     failed.push_back("refused");
     ExpectReadsWork();
@@ -266,7 +266,7 @@ TEST_F(StorageFaultTest, NearlyFullDiskIsNotReopenedUntilTheFailedGroupFits) {
   ASSERT_TRUE(results && results->results()->size() == names.size());
   for (size_t i = 0; i < names.size(); ++i) {
     ASSERT_EQ(results->results()->Get(i)->code(), 0) << names[i];
-    Reply reply;
+    Outcome reply;
     reply.acknowledged = true;
     reply.first_seq = results->results()->Get(i)->first_seq();
     Note(names[i], reply);

@@ -32,6 +32,11 @@ std::string TeamEvent(const Uuid& org, const std::string& name, const std::strin
 std::string TeamName(const StoredEvent& event);
 
 LogOptions OptionsIn(const TempDir& dir);
+
+// Whether `text` contains `part` (for checking CLI output).
+inline bool Has(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
 std::unique_ptr<EventLog> OpenOrDie(const LogOptions& options);
 
 }  // namespace ledger::testing

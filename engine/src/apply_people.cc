@@ -7,7 +7,7 @@ namespace {
 
 using ES = state::EmployeeStatus;
 using AS = state::AgentStatus;
-using RS = state::RequestStatus;
+using RequestStatus = state::RequestStatus;
 
 void SetStatus(State& s, state::EmployeeT& employee, ES status) {
   if (employee.status != ES::Offboarded && status == ES::Offboarded) --s.seat_holders;
@@ -433,7 +433,7 @@ bool ApplyRequests(State& s, const fb::Event& e, const Position& at) {
       r.request_data = Str(p->request_data());
       r.reason = Sealed(p->reason());
       r.required_approvals = p->required_approvals();
-      r.status = RS::Pending;
+      r.status = RequestStatus::Pending;
       r.created_at = now;
       if (s.agent_requests.try_emplace(Id(p->request_id()), std::move(r)).second) Grow(s);
       return true;
@@ -455,21 +455,21 @@ bool ApplyRequests(State& s, const fb::Event& e, const Position& at) {
     case fb::Payload::AgentRequestResolved: {
       const auto* p = e.payload_as_AgentRequestResolved();
       if (auto* r = Find(s.agent_requests, p->request_id())) {
-        r->status =
-            p->resolution() == fb::RequestResolution::Approved ? RS::Approved : RS::Rejected;
+        r->status = p->resolution() == fb::RequestResolution::Approved ? RequestStatus::Approved
+                                                                       : RequestStatus::Rejected;
         r->resolved_at = now;
       }
       return true;
     }
     case fb::Payload::AgentRequestCancelled:
       if (auto* r = Find(s.agent_requests, e.payload_as_AgentRequestCancelled()->request_id())) {
-        r->status = RS::Cancelled;
+        r->status = RequestStatus::Cancelled;
         r->resolved_at = now;
       }
       return true;
     case fb::Payload::AgentRequestExpired:
       if (auto* r = Find(s.agent_requests, e.payload_as_AgentRequestExpired()->request_id())) {
-        r->status = RS::Expired;
+        r->status = RequestStatus::Expired;
         r->resolved_at = now;
       }
       return true;

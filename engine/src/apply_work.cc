@@ -8,7 +8,7 @@
 namespace ledger::apply {
 namespace {
 
-using RS = state::RunStatus;
+using RunStatus = state::RunStatus;
 
 // Money in state saturates instead of wrapping; the validator rejects any
 // command that would overflow, so this only guards logs written without it.
@@ -45,20 +45,20 @@ bool ApplyMissions(State& s, const fb::Event& e, const Position& at) {
       m.intent = Sealed(p->intent());
       m.plan = Str(p->plan());
       m.context = Str(p->context());
-      m.status = RS::Running;
+      m.status = RunStatus::Running;
       m.started_at = now;
       if (s.missions.try_emplace(Id(p->mission_id()), std::move(m)).second) Grow(s);
       return true;
     }
     case fb::Payload::MissionCompleted:
       if (auto* m = Find(s.missions, e.payload_as_MissionCompleted()->mission_id())) {
-        m->status = RS::Completed;
+        m->status = RunStatus::Completed;
         m->completed_at = now;
       }
       return true;
     case fb::Payload::MissionFailed:
       if (auto* m = Find(s.missions, e.payload_as_MissionFailed()->mission_id())) {
-        m->status = RS::Failed;
+        m->status = RunStatus::Failed;
         m->error = Str(e.payload_as_MissionFailed()->error());
         m->completed_at = now;
       }
@@ -71,34 +71,34 @@ bool ApplyMissions(State& s, const fb::Event& e, const Position& at) {
       t.agent_id = Str(p->agent_id());
       t.type = Str(p->type());
       t.input = Str(p->input());
-      t.status = RS::Pending;
+      t.status = RunStatus::Pending;
       t.created_at = now;
       if (s.tasks.try_emplace(Id(p->task_id()), std::move(t)).second) Grow(s);
       return true;
     }
     case fb::Payload::TaskStarted:
       if (auto* t = Find(s.tasks, e.payload_as_TaskStarted()->task_id())) {
-        t->status = RS::Running;
+        t->status = RunStatus::Running;
         t->started_at = now;
       }
       return true;
     case fb::Payload::TaskCompleted:
       if (auto* t = Find(s.tasks, e.payload_as_TaskCompleted()->task_id())) {
-        t->status = RS::Completed;
+        t->status = RunStatus::Completed;
         t->output = Str(e.payload_as_TaskCompleted()->output());
         t->completed_at = now;
       }
       return true;
     case fb::Payload::TaskFailed:
       if (auto* t = Find(s.tasks, e.payload_as_TaskFailed()->task_id())) {
-        t->status = RS::Failed;
+        t->status = RunStatus::Failed;
         t->error = Str(e.payload_as_TaskFailed()->error());
         t->completed_at = now;
       }
       return true;
     case fb::Payload::TaskRetried:
       if (auto* t = Find(s.tasks, e.payload_as_TaskRetried()->task_id())) {
-        t->status = RS::Pending;
+        t->status = RunStatus::Pending;
         t->retry_count = e.payload_as_TaskRetried()->retry_count();
         t->error.clear();
       }
@@ -344,7 +344,7 @@ bool ApplyWorkflows(State& s, const fb::Event& e, const Position& at) {
       x.agent_id = Str(p->agent_id());
       x.triggered_by = Str(p->triggered_by());
       x.total_steps = p->total_steps();
-      x.status = RS::Running;
+      x.status = RunStatus::Running;
       x.created_at = now;
       if (s.workflow_executions.try_emplace(Id(p->execution_id()), std::move(x)).second) Grow(s);
       return true;
@@ -375,7 +375,7 @@ bool ApplyWorkflows(State& s, const fb::Event& e, const Position& at) {
       if (auto* x = Find(s.workflow_executions,
                          e.payload_as_WorkflowExecutionRejected()->execution_id())) {
         x->pending_approval_id.clear();
-        x->status = RS::Failed;
+        x->status = RunStatus::Failed;
         x->error = "approval rejected";
         x->completed_at = now;
       }
@@ -383,14 +383,14 @@ bool ApplyWorkflows(State& s, const fb::Event& e, const Position& at) {
     case fb::Payload::WorkflowExecutionCompleted:
       if (auto* x = Find(s.workflow_executions,
                          e.payload_as_WorkflowExecutionCompleted()->execution_id())) {
-        x->status = RS::Completed;
+        x->status = RunStatus::Completed;
         x->completed_at = now;
       }
       return true;
     case fb::Payload::WorkflowExecutionFailed:
       if (auto* x =
               Find(s.workflow_executions, e.payload_as_WorkflowExecutionFailed()->execution_id())) {
-        x->status = RS::Failed;
+        x->status = RunStatus::Failed;
         x->error = Str(e.payload_as_WorkflowExecutionFailed()->error());
         x->completed_at = now;
       }
@@ -398,7 +398,7 @@ bool ApplyWorkflows(State& s, const fb::Event& e, const Position& at) {
     case fb::Payload::WorkflowExecutionCancelled:
       if (auto* x = Find(s.workflow_executions,
                          e.payload_as_WorkflowExecutionCancelled()->execution_id())) {
-        x->status = RS::Cancelled;
+        x->status = RunStatus::Cancelled;
         x->pending_approval_id.clear();
         x->completed_at = now;
       }

@@ -7,7 +7,7 @@
 namespace ledger::decide {
 namespace {
 
-using RS = state::RunStatus;
+using RunStatus = state::RunStatus;
 
 // Would task -> depends_on close a cycle? Walks depends_on's dependencies
 // looking for task.
@@ -35,16 +35,16 @@ Verdict Decider::Work(bool* handled) {
   const state::TaskT* task = nullptr;
   auto running_mission = [&](const String* id) -> Verdict {
     LEDGER_CHECK(Existing(s.missions, id, "mission", &mission));
-    if (mission->status != RS::Running) {
+    if (mission->status != RunStatus::Running) {
       return Transition("mission", id,
                         std::string("is ") + state::EnumNameRunStatus(mission->status));
     }
     return std::nullopt;
   };
-  auto task_in = [&](const String* id, std::initializer_list<RS> allowed,
+  auto task_in = [&](const String* id, std::initializer_list<RunStatus> allowed,
                      const char* change) -> Verdict {
     LEDGER_CHECK(Existing(s.tasks, id, "task", &task));
-    for (RS ok : allowed) {
+    for (RunStatus ok : allowed) {
       if (task->status == ok) return std::nullopt;
     }
     return Transition(
@@ -78,18 +78,19 @@ Verdict Decider::Work(bool* handled) {
       return std::nullopt;
     }
     case fb::Payload::TaskStarted:
-      LEDGER_CHECK(task_in(e_.payload_as_TaskStarted()->task_id(), {RS::Pending}, "start"));
+      LEDGER_CHECK(task_in(e_.payload_as_TaskStarted()->task_id(), {RunStatus::Pending}, "start"));
       return std::nullopt;
     case fb::Payload::TaskCompleted:
-      LEDGER_CHECK(task_in(e_.payload_as_TaskCompleted()->task_id(), {RS::Running}, "complete"));
+      LEDGER_CHECK(
+          task_in(e_.payload_as_TaskCompleted()->task_id(), {RunStatus::Running}, "complete"));
       return std::nullopt;
     case fb::Payload::TaskFailed:
-      LEDGER_CHECK(
-          task_in(e_.payload_as_TaskFailed()->task_id(), {RS::Pending, RS::Running}, "fail"));
+      LEDGER_CHECK(task_in(e_.payload_as_TaskFailed()->task_id(),
+                           {RunStatus::Pending, RunStatus::Running}, "fail"));
       return std::nullopt;
     case fb::Payload::TaskRetried: {
       const auto* p = e_.payload_as_TaskRetried();
-      LEDGER_CHECK(task_in(p->task_id(), {RS::Failed}, "retry"));
+      LEDGER_CHECK(task_in(p->task_id(), {RunStatus::Failed}, "retry"));
       if (p->retry_count() != task->retry_count + 1) {
         return Reject(Rule::kInvalidValue, "retry_count must be " +
                                                std::to_string(task->retry_count + 1) + ", got " +
@@ -170,7 +171,7 @@ Verdict Decider::Platform(bool* handled) {
   };
   auto running = [&](const String* id) -> Verdict {
     LEDGER_CHECK(Existing(s.workflow_executions, id, "workflow execution", &execution));
-    if (execution->status != RS::Running) {
+    if (execution->status != RunStatus::Running) {
       return Transition("workflow execution", id,
                         std::string("is ") + state::EnumNameRunStatus(execution->status));
     }

@@ -12,17 +12,19 @@
 namespace ledger {
 namespace {
 
-constexpr size_t kNonceBytes = 24;
-constexpr size_t kTagBytes = 16;
+constexpr size_t kSealedNonceBytes = 24;
+constexpr size_t kSealedTagBytes = 16;
 
 bool IsZero(const uint8_t* bytes, size_t size) {
   return std::all_of(bytes, bytes + size, [](uint8_t b) { return b == 0; });
 }
 
 bool IsRequest(const fb::Sealed& sealed) {
-  return sealed.nonce()->size() == kNonceBytes && IsZero(sealed.nonce()->data(), kNonceBytes) &&
-         sealed.ciphertext()->size() >= kTagBytes &&
-         IsZero(sealed.ciphertext()->data() + sealed.ciphertext()->size() - kTagBytes, kTagBytes);
+  return sealed.nonce()->size() == kSealedNonceBytes &&
+         IsZero(sealed.nonce()->data(), kSealedNonceBytes) &&
+         sealed.ciphertext()->size() >= kSealedTagBytes &&
+         IsZero(sealed.ciphertext()->data() + sealed.ciphertext()->size() - kSealedTagBytes,
+                kSealedTagBytes);
 }
 
 // Collects every Sealed table of a payload, in fields and in vectors.
@@ -114,7 +116,7 @@ Status FulfilSealRequests(std::string* event_bytes, SubjectKeys& keys) {
       return Status::InvalidArgument("sealed value names subject '" + sealed->subject_id()->str() +
                                      "', not a UUID");
     }
-    size_t plaintext_bytes = sealed->ciphertext()->size() - kTagBytes;
+    size_t plaintext_bytes = sealed->ciphertext()->size() - kSealedTagBytes;
     std::string_view plaintext(reinterpret_cast<const char*>(sealed->ciphertext()->data()),
                                plaintext_bytes);
     Result<SealedValue> value = keys.Seal(*subject, plaintext);
@@ -133,8 +135,8 @@ Status FulfilSealRequests(std::string* event_bytes, SubjectKeys& keys) {
     };
     size_t nonce_at = offset(sealed->nonce()->data());
     size_t ciphertext_at = offset(sealed->ciphertext()->data());
-    event_bytes->replace(nonce_at, kNonceBytes, reinterpret_cast<const char*>(value->nonce.data()),
-                         kNonceBytes);
+    event_bytes->replace(nonce_at, kSealedNonceBytes,
+                         reinterpret_cast<const char*>(value->nonce.data()), kSealedNonceBytes);
     event_bytes->replace(ciphertext_at, value->ciphertext.size(), value->ciphertext);
   }
 }
@@ -143,7 +145,7 @@ Result<SealedValue> SealRequestKeys::Seal(const Uuid& subject, std::string_view 
   SealedValue request;
   request.subject = subject;  // nonce: all zero
   request.ciphertext.assign(plaintext);
-  request.ciphertext.append(kTagBytes, '\0');
+  request.ciphertext.append(kSealedTagBytes, '\0');
   return request;
 }
 

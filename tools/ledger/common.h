@@ -35,4 +35,7 @@ int Fail(const Status& status);
 // stays in front of the others ("tampered: ...").
 int FailBrief(const Status& status);
 
+// The wall clock in microseconds since the Unix epoch.
+int64_t NowMicros();
+
 }  // namespace ledger::cli

@@ -37,12 +37,6 @@ Status WriteFile(const fs::path& path, const std::string& text) {
   return out ? Status::Ok() : Status::IoError("cannot write " + path.string());
 }
 
-int64_t NowMicros() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 // head.json: signed by the source (the server, or --key) when it can be.
 Result<SavedHead> HeadFor(audit::AuditSource& source, const Uuid& org, uint64_t size,
                           bool have_key) {

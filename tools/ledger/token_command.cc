@@ -33,12 +33,6 @@ struct TokenFlags {
   std::string id;
 };
 
-int64_t NowMicros() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 // "30d", "12h", "90m", "3600s" in microseconds; nullopt for anything else,
 // zero included.
 std::optional<int64_t> ParseDuration(const std::string& text) {

@@ -28,6 +28,9 @@ extern std::atomic<bool> stop_requested;
 int RunFromDb(const Flags& flags);
 int RunFromServer(const Flags& flags);
 
+// Prints "error: ..." to stderr and returns the exit code 1.
+int Fail(const Status& status);
+
 // "projected 120,000 events (48,000/s)": redrawn on a terminal, logged every
 // 10 s otherwise.
 class ProgressLine {

@@ -31,11 +31,6 @@ Result<std::unique_ptr<EventLog>> OpenLog(const Flags& flags) {
   return log;
 }
 
-int Fail(const Status& status) {
-  std::cerr << "error: " << status.ToString() << "\n";
-  return 1;
-}
-
 int Rebuild(const Flags& flags, EventLog& log, projections::SealedOpener& opener) {
   ProgressLine progress("rebuilding: folded");
   size_t batch = flags.batch_events;

@@ -83,11 +83,6 @@ class FeedQueue {
   std::optional<Status> ended_;
 };
 
-int Fail(const Status& status) {
-  std::cerr << "error: " << status.ToString() << "\n";
-  return 1;
-}
-
 Result<std::unique_ptr<client::Client>> ConnectClient(const Flags& flags, const char* name) {
   client::ClientOptions options;
   Status address = client::ParseAddress(flags.connect, &options);

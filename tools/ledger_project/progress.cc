@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <iostream>
 
 #include "feeds.h"
 
@@ -32,6 +33,11 @@ void ProgressLine::Update(uint64_t done) {
 
 void ProgressLine::Finish() {
   if (terminal_ && last_drawn_ != 0) std::fprintf(stderr, "\n");
+}
+
+int Fail(const Status& status) {
+  std::cerr << "error: " << status.ToString() << "\n";
+  return 1;
 }
 
 }  // namespace ledger::project
