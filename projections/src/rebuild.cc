@@ -5,6 +5,7 @@
 #include <chrono>
 #include <future>
 #include <map>
+#include <optional>
 
 #include "folder.h"
 #include "ledger/projections/event_rows.h"
@@ -24,40 +25,14 @@ class VectorSink : public RowSink {
   std::vector<Row> rows;
 };
 
-// The index migration (version 2) as statements grouped by the table each
-// indexes ("" for any statement that is not a plain CREATE INDEX), so the
-// big tables' indexes can build on connections of their own.
+// The index migration: a rebuild applies it after the bulk load.
 constexpr int kIndexMigration = 2;
 
-std::map<std::string, std::vector<std::string>> IndexStatementsByTable() {
-  std::string_view sql;
+std::string_view IndexMigrationSql() {
   for (const Migration& m : Migrations()) {
-    if (m.version == kIndexMigration) sql = m.sql;
+    if (m.version == kIndexMigration) return m.sql;
   }
-  std::map<std::string, std::vector<std::string>> by_table;
-  size_t begin = 0;
-  while (begin < sql.size()) {
-    size_t end = std::min(sql.find(';', begin), sql.size());
-    std::string statement;
-    for (size_t line = begin; line < end;) {  // drop comment lines
-      size_t eol = std::min(sql.find('\n', line), end);
-      std::string_view text = sql.substr(line, eol - line);
-      if (!text.starts_with("--")) statement.append(text).push_back('\n');
-      line = eol + 1;
-    }
-    begin = end + 1;
-    size_t first = statement.find_first_not_of(" \n");
-    if (first == std::string::npos) continue;
-    statement.erase(0, first);
-    std::string table;
-    size_t on = statement.find(" ON ");
-    if (statement.starts_with("CREATE INDEX ") && on != std::string::npos) {
-      size_t name = on + 4;
-      table = statement.substr(name, statement.find_first_of(" (", name) - name);
-    }
-    by_table[table].push_back(statement);
-  }
-  return by_table;
+  return {};
 }
 
 class Rebuilder {
@@ -166,7 +141,10 @@ class Rebuilder {
   // gets its primary key and indexes on a connection of its own: index
   // builds are mostly one backend's sort, so this keeps both cores busy.
   void Finish(RebuildStats* stats) {
-    std::map<std::string, std::vector<std::string>> statements = IndexStatementsByTable();
+    // A migration that cannot be split safely runs whole on the main
+    // connection (after the side connections' keys): slower, never wrong.
+    std::optional<IndexStatements> split = IndexStatementsByTable(IndexMigrationSql());
+    IndexStatements statements = split ? std::move(*split) : IndexStatements();
     std::vector<std::future<void>> side;
     for (const DroppedKey& key : dropped_keys_) {
       auto mine = statements.extract(key.table);
@@ -186,6 +164,7 @@ class Rebuilder {
     for (const auto& [table, list] : statements) {
       for (const std::string& statement : list) tx.exec(statement);
     }
+    if (!split) tx.exec(std::string(IndexMigrationSql()));
     tx.exec_params("INSERT INTO schema_migrations (version, name) VALUES ($1, 'indexes')",
                    kIndexMigration);
     Migrate(tx, shadow_);  // any later migration
