@@ -8,6 +8,7 @@
 
 #include <thread>
 
+#include "ledger/clock.h"
 #include "ledger/wire/messages.h"
 #include "server_fixture.h"
 
@@ -33,12 +34,6 @@ std::optional<Reply> NextReply(RawConnection& connection) {
              true};
   }
   return reply;
-}
-
-int64_t NowMicros() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
 }
 
 // "lt_<id>_<secret>" -> id.

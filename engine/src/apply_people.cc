@@ -7,7 +7,7 @@ namespace {
 
 using ES = state::EmployeeStatus;
 using AS = state::AgentStatus;
-using RequestStatus = state::RequestStatus;
+using state::RequestStatus;
 
 void SetStatus(State& s, state::EmployeeT& employee, ES status) {
   if (employee.status != ES::Offboarded && status == ES::Offboarded) --s.seat_holders;

@@ -8,7 +8,7 @@
 namespace ledger::apply {
 namespace {
 
-using RunStatus = state::RunStatus;
+using state::RunStatus;
 
 // Money in state saturates instead of wrapping; the validator rejects any
 // command that would overflow, so this only guards logs written without it.

@@ -8,6 +8,7 @@
 #include "decide_util.h"
 #include "ledger/commands.h"
 #include "ledger/payload_table.h"
+#include "ledger/subject_keys.h"
 #include "ledger/utf8.h"
 
 namespace ledger {
@@ -124,7 +125,8 @@ Verdict Decider::SealedFor(const fb::Sealed* sealed, const char* field, const St
   if (!sealed_subject) {
     return Reject(Rule::kMalformed, std::string(field) + ".subject_id must be a UUID");
   }
-  if (sealed->nonce()->size() != 24 || sealed->ciphertext()->size() < 16) {
+  if (sealed->nonce()->size() != kSealedNonceBytes ||
+      sealed->ciphertext()->size() < kSealedTagBytes) {
     return Reject(Rule::kMalformed, std::string(field) +
                                         " is not a sealed value (nonce 24 bytes, "
                                         "ciphertext at least 16)");

@@ -7,7 +7,7 @@
 namespace ledger::decide {
 namespace {
 
-using RunStatus = state::RunStatus;
+using state::RunStatus;
 
 // Would task -> depends_on close a cycle? Walks depends_on's dependencies
 // looking for task.

@@ -6,18 +6,13 @@
 
 #include "ledger/apply.h"
 #include "ledger/event_builder.h"
+#include "ledger/clock.h"
 #include "ledger_impl.h"
 #include "record.h"
 #include "seal_requests.h"
 
 namespace ledger {
 namespace {
-
-int64_t SystemMicros() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 // A chunk is committed early when fewer than this many events of room are
 // left in the batch limit: more than any one command implies but a very
@@ -270,7 +265,7 @@ std::vector<CommandResult> Ledger::Impl::Submit(std::span<const Command> command
   ResetPending();
   const size_t headroom = std::min(kChunkHeadroomEvents, options_.batch_events_max / 2);
   size_t chunk_begin = 0;
-  int64_t now = options_.log.clock ? options_.log.clock() : SystemMicros();
+  int64_t now = options_.log.clock ? options_.log.clock() : NowMicros();
   auto started = std::chrono::steady_clock::now();
   for (size_t i = 0; i < commands.size(); ++i) {
     // Room for the largest plausible command (an offboarding cascade).
@@ -283,7 +278,7 @@ std::vector<CommandResult> Ledger::Impl::Submit(std::span<const Command> command
       }
       ResetPending();
       chunk_begin = i;
-      now = options_.log.clock ? options_.log.clock() : SystemMicros();
+      now = options_.log.clock ? options_.log.clock() : NowMicros();
       started = std::chrono::steady_clock::now();
     }
     DecideOne(commands[i], now, &results[i]);

@@ -5,11 +5,11 @@
 #include <rocksdb/slice_transform.h>
 
 #include <algorithm>
-#include <chrono>
 
 #include "checksum.h"
 #include "coding.h"
 #include "keys.h"
+#include "ledger/clock.h"
 
 namespace ledger {
 namespace {
@@ -230,10 +230,7 @@ Status RocksEventLog::LoadLastGlobalSeq() {
 }
 
 int64_t RocksEventLog::Now() const {
-  if (options_.clock) return options_.clock();
-  return std::chrono::duration_cast<std::chrono::microseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
+  return options_.clock ? options_.clock() : NowMicros();
 }
 
 Result<OrgState> RocksEventLog::LoadOrgState(const Uuid& org) const {

@@ -12,9 +12,6 @@
 namespace ledger {
 namespace {
 
-constexpr size_t kSealedNonceBytes = 24;
-constexpr size_t kSealedTagBytes = 16;
-
 bool IsZero(const uint8_t* bytes, size_t size) {
   return std::all_of(bytes, bytes + size, [](uint8_t b) { return b == 0; });
 }

@@ -16,8 +16,10 @@ enum class KeyKind : uint8_t { kWrapped = 1, kForgotten = 2 };
 // Bounds the decrypted-key cache (about 100 bytes an entry); a miss costs one
 // RocksDB read and one unwrap.
 constexpr size_t kCacheEntriesMax = 1 << 16;
-constexpr size_t kNonceBytes = crypto_aead_xchacha20poly1305_ietf_NPUBBYTES;
-constexpr size_t kTagBytes = crypto_aead_xchacha20poly1305_ietf_ABYTES;
+constexpr size_t kNonceBytes = kSealedNonceBytes;
+constexpr size_t kTagBytes = kSealedTagBytes;
+static_assert(kNonceBytes == crypto_aead_xchacha20poly1305_ietf_NPUBBYTES);
+static_assert(kTagBytes == crypto_aead_xchacha20poly1305_ietf_ABYTES);
 
 const unsigned char* Bytes(std::string_view s) {
   return reinterpret_cast<const unsigned char*>(s.data());

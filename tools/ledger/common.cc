@@ -1,6 +1,5 @@
 #include "common.h"
 
-#include <chrono>
 #include <iostream>
 
 namespace ledger::cli {
@@ -71,12 +70,6 @@ int FailBrief(const Status& status) {
     default:
       return Fail(status);
   }
-}
-
-int64_t NowMicros() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
 }
 
 }  // namespace ledger::cli

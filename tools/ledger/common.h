@@ -5,6 +5,7 @@
 #include <memory>
 #include <string>
 
+#include "ledger/clock.h"
 #include "ledger/event_log.h"
 #include "ledger/ledger.h"
 
@@ -34,8 +35,5 @@ int Fail(const Status& status);
 // argument, failed precondition: "unknown org X" says it all); the code
 // stays in front of the others ("tampered: ...").
 int FailBrief(const Status& status);
-
-// The wall clock in microseconds since the Unix epoch.
-int64_t NowMicros();
 
 }  // namespace ledger::cli

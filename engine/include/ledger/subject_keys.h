@@ -23,10 +23,16 @@
 
 namespace ledger {
 
+// XChaCha20-Poly1305's nonce and tag sizes (libsodium's
+// crypto_aead_xchacha20poly1305_ietf_NPUBBYTES and _ABYTES, checked where
+// the sealing happens): the shape every sealed value must have.
+inline constexpr size_t kSealedNonceBytes = 24;
+inline constexpr size_t kSealedTagBytes = 16;
+
 struct SealedValue {
   Uuid subject;
-  std::array<uint8_t, 24> nonce{};
-  std::string ciphertext;  // plaintext length + 16-byte tag
+  std::array<uint8_t, kSealedNonceBytes> nonce{};
+  std::string ciphertext;  // plaintext length + kSealedTagBytes tag
 
   flatbuffers::Offset<fb::Sealed> Build(flatbuffers::FlatBufferBuilder& builder) const;
 };

@@ -1,6 +1,5 @@
 // AuditSource on a RocksDB directory, opened read-only: the engine's own
 // reads, tree and snapshots, none of its write path.
-#include <chrono>
 #include <filesystem>
 
 #include "ledger/ledger.h"
@@ -71,12 +70,6 @@ class LocalSource final : public AuditSource {
 };
 
 }  // namespace
-
-int64_t NowMicros() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 Result<std::unique_ptr<AuditSource>> OpenLocalSource(const SourceFlags& flags) {
   std::error_code error;

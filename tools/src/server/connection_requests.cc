@@ -6,6 +6,7 @@
 #include <chrono>
 
 #include "connection.h"
+#include "ledger/clock.h"
 #include "ledger/wire/messages.h"
 
 namespace ledger::server {
@@ -39,13 +40,6 @@ Status OpenFailure(size_t index, const Status& status) {
 template <size_t N>
 std::string Bytes(const std::array<uint8_t, N>& bytes) {
   return std::string(reinterpret_cast<const char*>(bytes.data()), N);
-}
-
-// The time a head is signed at: the wall clock, as recorded_at is.
-int64_t NowMicros() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
 }
 
 }  // namespace

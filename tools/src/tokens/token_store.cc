@@ -7,10 +7,10 @@
 #include <sodium.h>
 
 #include <algorithm>
-#include <chrono>
 #include <mutex>
 #include <unordered_map>
 
+#include "ledger/clock.h"
 #include "ledger/server/tokens.h"
 #include "token_file_io.h"
 
@@ -20,12 +20,6 @@ namespace {
 // The one answer to every token that does not authenticate, whatever the
 // reason, so a caller cannot tell a revoked token from a made-up one.
 constexpr char kDenied[] = "token is unknown, expired or revoked";
-
-int64_t NowMicros() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 bool HasId(const std::vector<TokenRecord>& records, const std::string& id) {
   return std::any_of(records.begin(), records.end(),
