@@ -40,7 +40,7 @@ constexpr size_t kTargetBatchMin = 1'000;
 constexpr double kTargetRatio = 0.8;
 // Events written per case: enough for stable numbers, few enough that the
 // whole program stays within a few minutes on 2 cores.
-constexpr int64_t kEventsPerCase = 200'000;
+constexpr int64_t kEventsPerCase = 1'000'000;
 // Small batches are fsync-bound (one fsync is 0.2 ms to several ms depending
 // on the disk): cap their iterations so they cannot dominate the runtime.
 constexpr int64_t kIterationsMax = 1'000;
