@@ -3,13 +3,13 @@
 // fields everywhere, and the seed's sample queries run verbatim.
 #include <gtest/gtest.h>
 
-#include <chrono>
 #include <pqxx/pqxx>
 #include <random>
 #include <set>
 #include <utility>
 
 #include "command_fixture.h"
+#include "ledger/clock.h"
 #include "ledger/projections/read_model.h"
 #include "ledger/projections/tables.h"
 #include "pg_server.h"
@@ -451,9 +451,7 @@ class SampleQueriesTest : public ::testing::Test {
   void SetUp() override {
     db_ = FreshDatabase();
     org_ = f_.AddOrg();
-    int64_t now = std::chrono::duration_cast<std::chrono::microseconds>(
-                      std::chrono::system_clock::now().time_since_epoch())
-                      .count();
+    int64_t now = NowMicros();
     int64_t day = int64_t{86'400'000'000};
     f_.Accept(f_.SubscriptionStarted(org_, NewId(), 1'000'000'000, now - day, now + 29 * day));
     platform_ = Team("Platform");

@@ -6,7 +6,6 @@
 
 #include "ledger/apply.h"
 #include "ledger/event_builder.h"
-#include "ledger/clock.h"
 #include "ledger_impl.h"
 #include "record.h"
 #include "seal_requests.h"
@@ -265,7 +264,7 @@ std::vector<CommandResult> Ledger::Impl::Submit(std::span<const Command> command
   ResetPending();
   const size_t headroom = std::min(kChunkHeadroomEvents, options_.batch_events_max / 2);
   size_t chunk_begin = 0;
-  int64_t now = options_.log.clock ? options_.log.clock() : NowMicros();
+  int64_t now = options_.log.Now();
   auto started = std::chrono::steady_clock::now();
   for (size_t i = 0; i < commands.size(); ++i) {
     // Room for the largest plausible command (an offboarding cascade).
@@ -278,7 +277,7 @@ std::vector<CommandResult> Ledger::Impl::Submit(std::span<const Command> command
       }
       ResetPending();
       chunk_begin = i;
-      now = options_.log.clock ? options_.log.clock() : NowMicros();
+      now = options_.log.Now();
       started = std::chrono::steady_clock::now();
     }
     DecideOne(commands[i], now, &results[i]);

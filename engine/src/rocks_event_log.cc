@@ -9,7 +9,6 @@
 #include "checksum.h"
 #include "coding.h"
 #include "keys.h"
-#include "ledger/clock.h"
 
 namespace ledger {
 namespace {
@@ -227,10 +226,6 @@ Status RocksEventLog::LoadLastGlobalSeq() {
   uint64_t first = coding::GetFixed64BigEndian(it->key().ToStringView());
   last_global_seq_ = first + coding::GetFixed32(run->substr(24)) - 1;
   return Status::Ok();
-}
-
-int64_t RocksEventLog::Now() const {
-  return options_.clock ? options_.clock() : NowMicros();
 }
 
 Result<OrgState> RocksEventLog::LoadOrgState(const Uuid& org) const {

@@ -98,7 +98,6 @@ class RocksEventLog final : public EventLog {
               const std::vector<Position>& positions, rocksdb::WriteBatch* batch);
   Status ReadRun(std::string_view index_value, uint64_t run_first_global, uint64_t from_global_seq,
                  size_t max_events, std::vector<StoredEvent>* out) const;
-  int64_t Now() const;
 
   LogOptions options_;
   std::unique_ptr<rocksdb::DB> db_;

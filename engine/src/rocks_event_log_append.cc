@@ -140,7 +140,7 @@ Result<std::vector<Position>> RocksEventLog::Append(std::span<const std::string_
   std::vector<OrgRun> runs;
   LEDGER_RETURN_IF_ERROR(GroupByOrg(events.size(), &runs));
   std::vector<Position> positions(events.size());
-  AssignPositions(runs, options.now != 0 ? options.now : Now(), &positions);
+  AssignPositions(runs, options.now != 0 ? options.now : options_.Now(), &positions);
   EncodePrefixes(events, positions);
 
   // Reserve the whole batch: growing a multi-megabyte buffer by doubling

@@ -16,10 +16,8 @@ enum class KeyKind : uint8_t { kWrapped = 1, kForgotten = 2 };
 // Bounds the decrypted-key cache (about 100 bytes an entry); a miss costs one
 // RocksDB read and one unwrap.
 constexpr size_t kCacheEntriesMax = 1 << 16;
-constexpr size_t kNonceBytes = kSealedNonceBytes;
-constexpr size_t kTagBytes = kSealedTagBytes;
-static_assert(kNonceBytes == crypto_aead_xchacha20poly1305_ietf_NPUBBYTES);
-static_assert(kTagBytes == crypto_aead_xchacha20poly1305_ietf_ABYTES);
+static_assert(kSealedNonceBytes == crypto_aead_xchacha20poly1305_ietf_NPUBBYTES);
+static_assert(kSealedTagBytes == crypto_aead_xchacha20poly1305_ietf_ABYTES);
 
 const unsigned char* Bytes(std::string_view s) {
   return reinterpret_cast<const unsigned char*>(s.data());
@@ -67,11 +65,11 @@ std::string SubjectKeyStore::Wrap(const Uuid& subject, const DataKey& key) const
   std::string value;
   checksum::Begin(&value);
   value.push_back(static_cast<char>(KeyKind::kWrapped));
-  unsigned char nonce[kNonceBytes];
+  unsigned char nonce[kSealedNonceBytes];
   randombytes_buf(nonce, sizeof nonce);
   value.append(reinterpret_cast<const char*>(nonce), sizeof nonce);
   size_t offset = value.size();
-  value.resize(offset + key.size() + kTagBytes);
+  value.resize(offset + key.size() + kSealedTagBytes);
   unsigned long long length = 0;
   crypto_aead_xchacha20poly1305_ietf_encrypt(
       reinterpret_cast<unsigned char*>(value.data() + offset), &length, key.data(), key.size(),
@@ -91,15 +89,17 @@ Result<std::optional<DataKey>> SubjectKeyStore::Load(const Uuid& subject) {
   }
   auto kind = static_cast<KeyKind>((*payload)[0]);
   if (kind == KeyKind::kForgotten) return std::optional<DataKey>();
-  if (kind != KeyKind::kWrapped || payload->size() != 1 + kNonceBytes + 32 + kTagBytes) {
+  if (kind != KeyKind::kWrapped ||
+      payload->size() != 1 + kSealedNonceBytes + 32 + kSealedTagBytes) {
     return Status::Corruption("data key of subject " + subject.ToString() + ": bad layout");
   }
   DataKey key;
   unsigned long long length = 0;
-  std::string_view wrapped = payload->substr(1 + kNonceBytes);
+  std::string_view wrapped = payload->substr(1 + kSealedNonceBytes);
   if (crypto_aead_xchacha20poly1305_ietf_decrypt(
           key.data(), &length, nullptr, Bytes(wrapped), wrapped.size(), Bytes(subject.AsBytes()),
-          subject.AsBytes().size(), Bytes(payload->substr(1, kNonceBytes)), master_.data()) != 0) {
+          subject.AsBytes().size(), Bytes(payload->substr(1, kSealedNonceBytes)),
+          master_.data()) != 0) {
     return Status::Corruption("data key of subject " + subject.ToString() +
                               " does not open with this master key");
   }
@@ -140,7 +140,7 @@ Result<SealedValue> SubjectKeyStore::Seal(const Uuid& subject, std::string_view 
   SealedValue sealed;
   sealed.subject = subject;
   randombytes_buf(sealed.nonce.data(), sealed.nonce.size());
-  sealed.ciphertext.resize(plaintext.size() + kTagBytes);
+  sealed.ciphertext.resize(plaintext.size() + kSealedTagBytes);
   unsigned long long length = 0;
   crypto_aead_xchacha20poly1305_ietf_encrypt(
       reinterpret_cast<unsigned char*>(sealed.ciphertext.data()), &length, Bytes(plaintext),
@@ -152,7 +152,8 @@ Result<SealedValue> SubjectKeyStore::Seal(const Uuid& subject, std::string_view 
 Result<std::optional<std::string>> SubjectKeyStore::Open(const fb::Sealed& sealed) {
   std::optional<Uuid> subject = Uuid::Parse(sealed.subject_id()->string_view());
   if (!subject) return Status::Corruption("sealed value names no subject UUID");
-  if (sealed.nonce()->size() != kNonceBytes || sealed.ciphertext()->size() < kTagBytes) {
+  if (sealed.nonce()->size() != kSealedNonceBytes ||
+      sealed.ciphertext()->size() < kSealedTagBytes) {
     return Status::Corruption("sealed value of subject " + subject->ToString() + ": bad layout");
   }
   std::optional<DataKey> key;
@@ -163,7 +164,7 @@ Result<std::optional<std::string>> SubjectKeyStore::Open(const fb::Sealed& seale
     key = *found;
   }
   if (!key) return std::optional<std::string>();
-  std::string plaintext(sealed.ciphertext()->size() - kTagBytes, '\0');
+  std::string plaintext(sealed.ciphertext()->size() - kSealedTagBytes, '\0');
   unsigned long long length = 0;
   if (crypto_aead_xchacha20poly1305_ietf_decrypt(
           reinterpret_cast<unsigned char*>(plaintext.data()), &length, nullptr,

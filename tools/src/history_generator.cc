@@ -1,8 +1,8 @@
 #include "ledger/tools/history_generator.h"
 
-#include <chrono>
 #include <random>
 
+#include "ledger/clock.h"
 #include "ledger/event_builder.h"
 
 namespace ledger::tools {
@@ -61,9 +61,7 @@ class OrgScript {
     // The billing period in force now, so that "spending against budget
     // now" (the seed's sample query) finds it.
     int64_t day = int64_t{24} * 3600 * 1'000'000;
-    int64_t now = std::chrono::duration_cast<std::chrono::microseconds>(
-                      std::chrono::system_clock::now().time_since_epoch())
-                      .count();
+    int64_t now = NowMicros();
     int64_t period_start = now - now % day - 7 * day;
     Emit(fb::CreateSubscriptionStartedDirect(fbb(), NewId().c_str(), nullptr, "enterprise",
                                              5'000'000'000, period_start, period_start + 30 * day));

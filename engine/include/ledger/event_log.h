@@ -21,6 +21,7 @@
 #include <string_view>
 #include <vector>
 
+#include "ledger/clock.h"
 #include "ledger/merkle.h"
 #include "ledger/status.h"
 #include "ledger/stored_event.h"
@@ -50,6 +51,8 @@ struct LogOptions {
   bool sync = true;
   // Microseconds since the epoch; tests inject their own. Default: system clock.
   std::function<int64_t()> clock;
+  // The injected clock's reading, or the wall clock's.
+  int64_t Now() const { return clock ? clock() : NowMicros(); }
   // The RocksDB environment (and so file system) to run on; null: the
   // default. Tests pass one that injects I/O faults. Not owned: it must
   // outlive the log.

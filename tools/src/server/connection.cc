@@ -4,6 +4,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "ledger/clock.h"
 #include "ledger/wire/messages.h"
 
 namespace ledger::server {
@@ -145,9 +146,7 @@ void Connection::HandleHello(const wire::Message& message) {
     return;
   }
   std::string_view token = hello->token() ? hello->token()->string_view() : std::string_view();
-  int64_t now = std::chrono::duration_cast<std::chrono::microseconds>(
-                    std::chrono::system_clock::now().time_since_epoch())
-                    .count();
+  int64_t now = NowMicros();
   Result<Principal> principal = parts_.tokens->Authenticate(token, now);
   if (!principal.ok()) {
     spdlog::info("{}: authentication failed", peer_);
@@ -174,9 +173,7 @@ void Connection::HandleHello(const wire::Message& message) {
 // store stats its file per call (cheap next to a request) and answers the
 // same words as at Hello, so a client learns nothing more than it would then.
 bool Connection::TokenStillValid() {
-  int64_t now = std::chrono::duration_cast<std::chrono::microseconds>(
-                    std::chrono::system_clock::now().time_since_epoch())
-                    .count();
+  int64_t now = NowMicros();
   token_checked_at_ = std::chrono::steady_clock::now();
   Result<Principal> principal = parts_.tokens->Authenticate(token_, now);
   if (principal.ok()) return true;
