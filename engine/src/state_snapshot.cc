@@ -29,29 +29,45 @@ auto PackSorted(FlatBufferBuilder& b, const Map& map) {
   return b.CreateVector(offsets);
 }
 
+// Each entity table is verified just before it is unpacked, by the thread
+// that unpacks it (UnpackState has checked only the outline). A vector's
+// header was checked with the outline, so its offsets can be read; where
+// each one leads is what VerifyTable checks, as VerifyVectorOfTables would.
 template <typename Table, typename Map, typename KeyOf>
-void UnpackInto(const flatbuffers::Vector<Offset<Table>>* list, Map& map, KeyOf key_of) {
-  if (list == nullptr) return;
+bool UnpackInto(flatbuffers::Verifier& verifier, const flatbuffers::Vector<Offset<Table>>* list,
+                Map& map, KeyOf key_of) {
+  if (list == nullptr) return true;
   if constexpr (requires { map.reserve(size_t{0}); }) map.reserve(list->size());
   for (const Table* table : *list) {
+    if (!verifier.VerifyTable(table)) return false;
     typename Map::mapped_type value;
     table->UnPackTo(&value);
     auto key = key_of(value);
     map.emplace(key, std::move(value));
   }
+  return true;
 }
 
 // The common case, keyed by the entity's own id: the key is read from the
 // packed table and the entity unpacked in place in its map node (no
 // temporary to move; half the allocations' bookkeeping).
 template <typename Table, typename Map>
-void UnpackById(const flatbuffers::Vector<Offset<Table>>* list, Map& map) {
-  if (list == nullptr) return;
+bool UnpackById(flatbuffers::Verifier& verifier, const flatbuffers::Vector<Offset<Table>>* list,
+                Map& map) {
+  if (list == nullptr) return true;
   map.reserve(list->size());
   for (const Table* table : *list) {
+    if (!verifier.VerifyTable(table)) return false;
     auto [it, inserted] = map.try_emplace(apply::Id(table->id()));
     if (inserted) table->UnPackTo(&it->second);  // a repeated id: the first wins, as emplace
   }
+  return true;
+}
+
+// A verifier over the whole snapshot, one per thread (it counts as it goes).
+flatbuffers::Verifier SnapshotVerifier(std::string_view bytes) {
+  return flatbuffers::Verifier(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(),
+                               /*max_depth=*/64, /*max_tables=*/100'000'000);
 }
 
 // Below this many tasks a second thread costs more than it saves.
@@ -148,9 +164,8 @@ std::string PackState(const State& s) {
 }
 
 Result<State> UnpackState(std::string_view bytes) {
-  flatbuffers::Verifier verifier(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(),
-                                 /*max_depth=*/64, /*max_tables=*/100'000'000);
-  if (!state::VerifyOrgStateBuffer(verifier)) {
+  flatbuffers::Verifier verifier = SnapshotVerifier(bytes);
+  if (!verifier.VerifyBuffer<state::OrgStateOutline>(state::OrgStateIdentifier())) {
     return Status::Corruption("snapshot is not a valid ledger.state.OrgState");
   }
   const state::OrgState* root = state::GetOrgState(bytes.data());
@@ -158,13 +173,17 @@ Result<State> UnpackState(std::string_view bytes) {
   std::optional<Uuid> org = Uuid::Parse(root->org_id() ? root->org_id()->string_view() : "");
   if (!org) return Status::Corruption("snapshot has no org id");
   // Tasks and missions are most of a busy org's state, and unpacking them
-  // is mostly allocation: tasks go to the second core while this thread
-  // does the rest. Only s.tasks is touched there; the buffer is read-only.
-  std::future<void> tasks;
+  // is mostly allocation: tasks go to the second core (verified there) while
+  // this thread does the rest. Only s.tasks is touched there; the buffer is
+  // read-only.
+  std::future<bool> tasks;
   if (root->tasks() && root->tasks()->size() >= kTasksWorthASecondThread) {
-    tasks = std::async(kThreadElseDeferred, [&] { UnpackById(root->tasks(), s.tasks); });
-  } else {
-    UnpackById(root->tasks(), s.tasks);
+    tasks = std::async(kThreadElseDeferred, [&] {
+      flatbuffers::Verifier task_verifier = SnapshotVerifier(bytes);
+      return UnpackById(task_verifier, root->tasks(), s.tasks);
+    });
+  } else if (!UnpackById(verifier, root->tasks(), s.tasks)) {
+    return Status::Corruption("snapshot has an invalid task");
   }
   s.org = *org;
   s.version = root->version();
@@ -173,40 +192,43 @@ Result<State> UnpackState(std::string_view bytes) {
     s.organization.emplace();
     root->organization()->UnPackTo(&*s.organization);
   }
-  UnpackById(root->subscriptions(), s.subscriptions);
-  UnpackById(root->teams(), s.teams);
-  UnpackById(root->roles(), s.roles);
-  UnpackById(root->employees(), s.employees);
-  UnpackById(root->agent_templates(), s.agent_templates);
-  UnpackInto(root->template_tools(), s.template_tools, [](const state::TemplateToolT& t) {
+  auto template_tool_key = [](const state::TemplateToolT& t) {
     return IdPair{apply::IdOf(t.template_id), apply::IdOf(t.tool_id)};
-  });
-  UnpackInto(root->template_policies(), s.template_policies, [](const state::TemplatePolicyT& t) {
+  };
+  auto template_policy_key = [](const state::TemplatePolicyT& t) {
     return IdPair{apply::IdOf(t.template_id), apply::IdOf(t.policy_id)};
-  });
-  UnpackById(root->tools(), s.tools);
-  UnpackById(root->policies(), s.policies);
-  UnpackById(root->team_policies(), s.team_policies);
-  UnpackById(root->employee_agents(), s.employee_agents);
-  UnpackById(root->mcp_categories(), s.mcp_categories);
-  UnpackById(root->mcp_servers(), s.mcp_servers);
-  UnpackById(root->mcp_configs(), s.mcp_configs);
-  UnpackById(root->agent_requests(), s.agent_requests);
-
-  UnpackById(root->artifacts(), s.artifacts);
-  UnpackById(root->sessions(), s.sessions);
-  UnpackById(root->invitations(), s.invitations);
-  UnpackById(root->webhooks(), s.webhooks);
-  UnpackById(root->api_keys(), s.api_keys);
-  UnpackById(root->plans(), s.plans);
-  UnpackById(root->projects(), s.projects);
-  UnpackById(root->blueprints(), s.blueprints);
-  UnpackById(root->workflows(), s.workflows);
-  UnpackById(root->workflow_executions(), s.workflow_executions);
-  UnpackById(root->integrations(), s.integrations);
-  UnpackById(root->prompts(), s.prompts);
-  UnpackById(root->missions(), s.missions);
-  UnpackById(root->agent_teams(), s.agent_teams);
+  };
+  // Stops at the first table that fails; what was unpacked goes with s.
+  bool valid =
+      UnpackById(verifier, root->subscriptions(), s.subscriptions) &&
+      UnpackById(verifier, root->teams(), s.teams) &&
+      UnpackById(verifier, root->roles(), s.roles) &&
+      UnpackById(verifier, root->employees(), s.employees) &&
+      UnpackById(verifier, root->agent_templates(), s.agent_templates) &&
+      UnpackInto(verifier, root->template_tools(), s.template_tools, template_tool_key) &&
+      UnpackInto(verifier, root->template_policies(), s.template_policies, template_policy_key) &&
+      UnpackById(verifier, root->tools(), s.tools) &&
+      UnpackById(verifier, root->policies(), s.policies) &&
+      UnpackById(verifier, root->team_policies(), s.team_policies) &&
+      UnpackById(verifier, root->employee_agents(), s.employee_agents) &&
+      UnpackById(verifier, root->mcp_categories(), s.mcp_categories) &&
+      UnpackById(verifier, root->mcp_servers(), s.mcp_servers) &&
+      UnpackById(verifier, root->mcp_configs(), s.mcp_configs) &&
+      UnpackById(verifier, root->agent_requests(), s.agent_requests) &&
+      UnpackById(verifier, root->artifacts(), s.artifacts) &&
+      UnpackById(verifier, root->sessions(), s.sessions) &&
+      UnpackById(verifier, root->invitations(), s.invitations) &&
+      UnpackById(verifier, root->webhooks(), s.webhooks) &&
+      UnpackById(verifier, root->api_keys(), s.api_keys) &&
+      UnpackById(verifier, root->plans(), s.plans) &&
+      UnpackById(verifier, root->projects(), s.projects) &&
+      UnpackById(verifier, root->blueprints(), s.blueprints) &&
+      UnpackById(verifier, root->workflows(), s.workflows) &&
+      UnpackById(verifier, root->workflow_executions(), s.workflow_executions) &&
+      UnpackById(verifier, root->integrations(), s.integrations) &&
+      UnpackById(verifier, root->prompts(), s.prompts) &&
+      UnpackById(verifier, root->missions(), s.missions) &&
+      UnpackById(verifier, root->agent_teams(), s.agent_teams);
   if (root->forgotten_subjects()) {
     for (const auto* subject : *root->forgotten_subjects()) {
       s.forgotten_subjects.insert(apply::Id(subject));
@@ -222,7 +244,9 @@ Result<State> UnpackState(std::string_view bytes) {
   }
   s.usage_records = root->usage_records();
   s.activities = root->activities();
-  if (tasks.valid()) tasks.get();  // rethrows what the task thread threw (bad_alloc)
+  // Joined before any return: the task thread writes s.tasks.
+  if (tasks.valid() && !tasks.get()) valid = false;  // rethrows what it threw (bad_alloc)
+  if (!valid) return Status::Corruption("snapshot has an invalid entity table");
 
   // Derived indexes.
   for (const auto& [id, employee] : s.employees) {

@@ -1,0 +1,150 @@
+// UnpackState verifies a snapshot in two steps (the OrgStateOutline, then
+// each entity table on the thread that unpacks it). These tests hold it to
+// FlatBuffers' own verifier of the whole OrgState: it accepts exactly the
+// snapshots that verifier accepts, whichever thread meets the bad table.
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <random>
+#include <string>
+
+#include "ledger/state.h"
+
+namespace ledger {
+namespace {
+
+Uuid NumberedId(uint64_t n) {
+  std::string bytes(16, '\0');
+  std::memcpy(bytes.data(), &n, sizeof n);
+  bytes[6] = 0x40;  // version 4, so the text form parses as an id
+  bytes[8] = static_cast<char>(0x80);
+  return Uuid::FromBytes(bytes);
+}
+
+// More tasks than kTasksWorthASecondThread, so tasks unpack on a second thread.
+State LargeState() {
+  State s;
+  s.org = NumberedId(1);
+  s.version = 77;
+  s.recorded_at = 1'700'000'000'000'000;
+  s.organization.emplace();
+  s.organization->name = "Acme";
+  uint64_t next = 100;
+  for (int e = 0; e < 20; ++e) {
+    const Uuid id = NumberedId(next++);
+    state::EmployeeT employee;
+    employee.id = id.ToString();
+    employee.status = state::EmployeeStatus::Active;
+    s.employees.emplace(id, std::move(employee));
+  }
+  for (int m = 0; m < 5'000; ++m) {
+    const Uuid mission_id = NumberedId(next++);
+    const Uuid task_id = NumberedId(next++);
+    state::MissionT mission;
+    mission.id = mission_id.ToString();
+    mission.title = "mission " + std::to_string(m);
+    mission.intent = std::make_unique<fb::SealedT>();
+    mission.intent->subject_id = NumberedId(100).ToString();
+    mission.intent->nonce.assign(24, 7);
+    mission.intent->ciphertext.assign(40, 9);
+    state::TaskT task;
+    task.id = task_id.ToString();
+    task.mission_id = mission.id;
+    task.status = state::RunStatus::Running;
+    s.tasks.emplace(task_id, std::move(task));
+    s.missions.emplace(mission_id, std::move(mission));
+  }
+  return s;
+}
+
+// FlatBuffers' verifier of the whole OrgState, every table followed.
+bool FullyVerified(const std::string& bytes) {
+  flatbuffers::Verifier verifier(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(), 64,
+                                 100'000'000);
+  return state::VerifyOrgStateBuffer(verifier);
+}
+
+// The offset in `bytes` of the i-th table of a list.
+template <typename Table>
+size_t TableOffset(const std::string& bytes,
+                   const flatbuffers::Vector<flatbuffers::Offset<Table>>* list, size_t i) {
+  return reinterpret_cast<const char*>(list->Get(i)) - bytes.data();
+}
+
+TEST(StateSnapshotTest, OutlineHasOrgStatesFieldsWithListsUnfollowed) {
+  const flatbuffers::TypeTable* full = state::OrgStateTypeTable();
+  const flatbuffers::TypeTable* outline = state::OrgStateOutlineTypeTable();
+  ASSERT_EQ(full->num_elems, outline->num_elems);
+  for (size_t i = 0; i < full->num_elems; ++i) {
+    SCOPED_TRACE(full->names[i]);
+    EXPECT_STREQ(full->names[i], outline->names[i]);
+    const flatbuffers::TypeCode a = full->type_codes[i];
+    const flatbuffers::TypeCode b = outline->type_codes[i];
+    EXPECT_EQ(a.is_repeating, b.is_repeating);
+    if (a.is_repeating && a.base_type == flatbuffers::ET_SEQUENCE &&
+        full->type_refs[a.sequence_ref]() != state::IdempotencyEntryTypeTable()) {
+      EXPECT_EQ(b.base_type, flatbuffers::ET_UINT) << "an entity list the outline follows";
+    } else {
+      EXPECT_EQ(a.base_type, b.base_type);
+      ASSERT_EQ(a.sequence_ref == -1, b.sequence_ref == -1);
+      if (a.sequence_ref != -1) {  // the same table or enum (each list numbers its own)
+        EXPECT_EQ(full->type_refs[a.sequence_ref](), outline->type_refs[b.sequence_ref]());
+      }
+    }
+  }
+}
+
+TEST(StateSnapshotTest, LargeStateRoundTrips) {
+  const std::string packed = PackState(LargeState());
+  Result<State> unpacked = UnpackState(packed);
+  ASSERT_TRUE(unpacked.ok()) << unpacked.status().ToString();
+  EXPECT_EQ(unpacked->tasks.size(), 5'000u);
+  EXPECT_EQ(unpacked->missions.size(), 5'000u);
+  EXPECT_EQ(PackState(*unpacked), packed);
+}
+
+// A table whose vtable offset points outside the buffer, in the list the
+// second thread unpacks (tasks) and in one this thread does (missions).
+TEST(StateSnapshotTest, ABrokenTableOnEitherThreadIsCorruption) {
+  const std::string packed = PackState(LargeState());
+  const state::OrgState* root = state::GetOrgState(packed.data());
+  for (size_t offset :
+       {TableOffset(packed, root->tasks(), 4'321), TableOffset(packed, root->missions(), 2'718),
+        TableOffset(packed, root->employees(), 19)}) {
+    std::string damaged = packed;
+    const int32_t far = 0x7fff0000;
+    std::memcpy(damaged.data() + offset, &far, sizeof far);
+    ASSERT_FALSE(FullyVerified(damaged));
+    Result<State> unpacked = UnpackState(damaged);
+    ASSERT_FALSE(unpacked.ok()) << "table at " << offset;
+    EXPECT_EQ(unpacked.status().code(), Code::kCorruption);
+  }
+}
+
+// Random byte changes anywhere: the two-step verification rejects exactly
+// what the whole-buffer verifier rejects (and, under ASan, reads nothing out
+// of bounds when it accepts). A damaged org id text is the one extra refusal.
+TEST(StateSnapshotTest, AcceptsExactlyWhatTheFullVerifierAccepts) {
+  const std::string packed = PackState(LargeState());
+  std::mt19937_64 random(20261207);
+  int rejected = 0;
+  for (int trial = 0; trial < 300; ++trial) {
+    std::string damaged = packed;
+    // Most of the buffer is text; bias towards the offsets at its two ends.
+    std::uniform_int_distribution<size_t> anywhere(0, damaged.size() - 1);
+    for (int k = 0; k < 4; ++k) {
+      size_t at = anywhere(random);
+      if (k % 2 == 1) at = std::min<size_t>(at % 4096, damaged.size() - 1);
+      damaged[at] = static_cast<char>(random());
+    }
+    const bool full = FullyVerified(damaged);
+    Result<State> unpacked = UnpackState(damaged);
+    const bool refused = !unpacked.ok() && unpacked.status().message() != "snapshot has no org id";
+    EXPECT_EQ(refused, !full) << "trial " << trial << ": " << unpacked.status().ToString();
+    rejected += !full;
+  }
+  EXPECT_GT(rejected, 10) << "the damage should break the structure in some trials";
+}
+
+}  // namespace
+}  // namespace ledger
