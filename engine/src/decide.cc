@@ -127,9 +127,10 @@ Verdict Decider::SealedFor(const fb::Sealed* sealed, const char* field, const St
   }
   if (sealed->nonce()->size() != kSealedNonceBytes ||
       sealed->ciphertext()->size() < kSealedTagBytes) {
-    return Reject(Rule::kMalformed, std::string(field) +
-                                        " is not a sealed value (nonce 24 bytes, "
-                                        "ciphertext at least 16)");
+    return Reject(Rule::kMalformed, std::string(field) + " is not a sealed value (nonce " +
+                                        std::to_string(kSealedNonceBytes) +
+                                        " bytes, ciphertext at least " +
+                                        std::to_string(kSealedTagBytes) + ")");
   }
   if (subject != nullptr && sealed->subject_id()->string_view() != subject->string_view()) {
     return Reject(Rule::kInvalidValue, std::string(field) + " must be sealed for " +
