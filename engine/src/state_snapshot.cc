@@ -65,6 +65,8 @@ bool UnpackById(flatbuffers::Verifier& verifier, const flatbuffers::Vector<Offse
 }
 
 // A verifier over the whole snapshot, one per thread (it counts as it goes).
+// The table limit is a bound on work, per verifier: two threads may
+// together accept twice as many tables as FlatBuffers' whole-buffer check.
 flatbuffers::Verifier SnapshotVerifier(std::string_view bytes) {
   return flatbuffers::Verifier(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(),
                                /*max_depth=*/64, /*max_tables=*/100'000'000);
