@@ -56,7 +56,7 @@ int FilledLists(const std::string& packed) {
     if (type->type_codes[i].base_type != flatbuffers::ET_UINT) continue;
     const auto* table = reinterpret_cast<const flatbuffers::Table*>(outline);
     const auto* list = table->GetPointer<const flatbuffers::Vector<uint32_t>*>(
-        static_cast<flatbuffers::voffset_t>(4 + 2 * i));
+        flatbuffers::FieldIndexToOffset(static_cast<flatbuffers::voffset_t>(i)));
     filled += list != nullptr && list->size() > 0;
   }
   return filled;

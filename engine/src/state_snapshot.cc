@@ -179,13 +179,14 @@ Result<State> UnpackState(std::string_view bytes) {
   // this thread does the rest. Only s.tasks is touched there; the buffer is
   // read-only.
   std::future<bool> tasks;
+  bool valid = true;  // until a table fails; what was unpacked then goes with s
   if (root->tasks() && root->tasks()->size() >= kTasksWorthASecondThread) {
     tasks = std::async(kThreadElseDeferred, [&] {
       flatbuffers::Verifier task_verifier = SnapshotVerifier(bytes);
       return UnpackById(task_verifier, root->tasks(), s.tasks);
     });
-  } else if (!UnpackById(verifier, root->tasks(), s.tasks)) {
-    return Status::Corruption("snapshot has an invalid task");
+  } else {
+    valid = UnpackById(verifier, root->tasks(), s.tasks);
   }
   s.org = *org;
   s.version = root->version();
@@ -200,9 +201,8 @@ Result<State> UnpackState(std::string_view bytes) {
   auto template_policy_key = [](const state::TemplatePolicyT& t) {
     return IdPair{apply::IdOf(t.template_id), apply::IdOf(t.policy_id)};
   };
-  // Stops at the first table that fails; what was unpacked goes with s.
-  bool valid =
-      UnpackById(verifier, root->subscriptions(), s.subscriptions) &&
+  valid =
+      valid && UnpackById(verifier, root->subscriptions(), s.subscriptions) &&
       UnpackById(verifier, root->teams(), s.teams) &&
       UnpackById(verifier, root->roles(), s.roles) &&
       UnpackById(verifier, root->employees(), s.employees) &&
