@@ -64,6 +64,19 @@ bool UnpackById(flatbuffers::Verifier& verifier, const flatbuffers::Vector<Offse
   return true;
 }
 
+// Missions and tasks: each table verified now, unpacked when first used
+// (lazy_by_id.h).
+template <typename T>
+bool KeepPacked(flatbuffers::Verifier& verifier, const std::shared_ptr<const std::string>& bytes,
+                const typename LazyById<T>::PackedList* list, LazyById<T>& map) {
+  if (list == nullptr) return true;
+  for (const auto* table : *list) {
+    if (!verifier.VerifyTable(table)) return false;
+  }
+  map.KeepPacked(bytes, list);
+  return true;
+}
+
 // A verifier over the whole snapshot, one per thread (it counts as it goes).
 // The table limit is a bound on work, per verifier: two threads may
 // together accept twice as many tables as FlatBuffers' whole-buffer check.
@@ -166,6 +179,11 @@ std::string PackState(const State& s) {
 }
 
 Result<State> UnpackState(std::string_view bytes) {
+  return UnpackState(std::make_shared<const std::string>(bytes));
+}
+
+Result<State> UnpackState(std::shared_ptr<const std::string> owned) {
+  const std::string_view bytes = *owned;
   flatbuffers::Verifier verifier = SnapshotVerifier(bytes);
   if (!verifier.VerifyBuffer<state::OrgStateOutline>(state::OrgStateIdentifier())) {
     return Status::Corruption("snapshot is not a valid ledger.state.OrgState");
@@ -174,19 +192,19 @@ Result<State> UnpackState(std::string_view bytes) {
   State s;
   std::optional<Uuid> org = Uuid::Parse(root->org_id() ? root->org_id()->string_view() : "");
   if (!org) return Status::Corruption("snapshot has no org id");
-  // Tasks and missions are most of a busy org's state, and unpacking them
-  // is mostly allocation: tasks go to the second core (verified there) while
-  // this thread does the rest. Only s.tasks is touched there; the buffer is
-  // read-only.
+  // Tasks and missions are most of a busy org's state. They stay packed, but
+  // verifying them is still most of an unpack: tasks are verified on the
+  // second core while this thread does the rest. Only s.tasks is touched
+  // there; the buffer is read-only.
   std::future<bool> tasks;
   bool valid = true;  // until a table fails; what was unpacked then goes with s
   if (root->tasks() && root->tasks()->size() >= kTasksWorthASecondThread) {
     tasks = std::async(kThreadElseDeferred, [&] {
       flatbuffers::Verifier task_verifier = SnapshotVerifier(bytes);
-      return UnpackById(task_verifier, root->tasks(), s.tasks);
+      return KeepPacked(task_verifier, owned, root->tasks(), s.tasks);
     });
   } else {
-    valid = UnpackById(verifier, root->tasks(), s.tasks);
+    valid = KeepPacked(verifier, owned, root->tasks(), s.tasks);
   }
   s.org = *org;
   s.version = root->version();
@@ -229,7 +247,7 @@ Result<State> UnpackState(std::string_view bytes) {
       UnpackById(verifier, root->workflow_executions(), s.workflow_executions) &&
       UnpackById(verifier, root->integrations(), s.integrations) &&
       UnpackById(verifier, root->prompts(), s.prompts) &&
-      UnpackById(verifier, root->missions(), s.missions) &&
+      KeepPacked(verifier, owned, root->missions(), s.missions) &&
       UnpackById(verifier, root->agent_teams(), s.agent_teams);
   if (root->forgotten_subjects()) {
     for (const auto* subject : *root->forgotten_subjects()) {

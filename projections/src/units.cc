@@ -7,10 +7,11 @@ namespace {
 
 using T = Table;
 
-// Renders the entity of a ById map, or deletes its row when it is gone.
-template <typename Entity, typename Render>
-void One(const RenderContext& c, const ById<Entity>& map, T table, const std::string& id,
-         RowSink& sink, Render render) {
+// Renders the entity of a ById (or LazyById) map, or deletes its row when
+// it is gone.
+template <typename Map, typename Render>
+void One(const RenderContext& c, const Map& map, T table, const std::string& id, RowSink& sink,
+         Render render) {
   std::optional<Uuid> key = Uuid::Parse(id);
   auto found = key ? map.find(*key) : map.end();
   if (found == map.end()) return sink.Delete(table, c.state.org, id);
@@ -30,9 +31,9 @@ void Pairs(const RenderContext& c, const std::map<IdPair, Entity>& map, T table,
   }
 }
 
-template <typename Entity>
-void All(const RenderContext& c, const ById<Entity>& map, T table, RowSink& sink,
-         Row (*render)(const RenderContext&, const Entity&)) {
+template <typename Map>
+void All(const RenderContext& c, const Map& map, T table, RowSink& sink,
+         Row (*render)(const RenderContext&, const typename Map::mapped_type&)) {
   for (const auto& [id, entity] : map) sink.Put(table, render(c, entity));
 }
 

@@ -9,9 +9,11 @@
 namespace ledger::cli {
 namespace {
 
-// Entities in the order they appeared (then by id, for equal times).
-template <typename T, typename TimeOf>
-std::vector<const T*> InOrder(const ById<T>& map, TimeOf time_of) {
+// Entities of a ById (or LazyById) map in the order they appeared (then by
+// id, for equal times).
+template <typename Map, typename TimeOf>
+auto InOrder(const Map& map, TimeOf time_of) {
+  using T = typename Map::mapped_type;
   std::vector<const T*> items;
   for (const auto& entry : map) items.push_back(&entry.second);
   std::sort(items.begin(), items.end(), [&](const T* a, const T* b) {
@@ -20,8 +22,9 @@ std::vector<const T*> InOrder(const ById<T>& map, TimeOf time_of) {
   return items;
 }
 
-template <typename T>
-std::vector<const T*> ByCreation(const ById<T>& map) {
+template <typename Map>
+auto ByCreation(const Map& map) {
+  using T = typename Map::mapped_type;
   return InOrder(map, [](const T& item) -> const int64_t& { return item.created_at; });
 }
 

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -16,6 +17,7 @@
 #include <vector>
 
 #include "ledger/fb/state_generated.h"
+#include "ledger/lazy_by_id.h"
 #include "ledger/status.h"
 #include "ledger/uuid.h"
 
@@ -46,8 +48,10 @@ struct State {
   ById<state::McpServerT> mcp_servers;
   ById<state::McpConfigT> mcp_configs;
   ById<state::AgentRequestT> agent_requests;
-  ById<state::MissionT> missions;
-  ById<state::TaskT> tasks;
+  // The two lists that grow with an org's work; may stay packed in the
+  // snapshot they were unpacked from until used (lazy_by_id.h).
+  LazyById<state::MissionT> missions;
+  LazyById<state::TaskT> tasks;
   ById<state::ArtifactT> artifacts;
   ById<state::SessionT> sessions;
   ById<state::InvitationT> invitations;
@@ -84,6 +88,8 @@ struct State {
 // A snapshot: the state as a ledger.state.OrgState FlatBuffer. Lists are
 // sorted by id, so equal states give equal bytes.
 std::string PackState(const State& state);
-Result<State> UnpackState(std::string_view bytes);
+Result<State> UnpackState(std::string_view bytes);  // copies the bytes
+// Keeps `bytes` (shared) for the missions and tasks left packed.
+Result<State> UnpackState(std::shared_ptr<const std::string> bytes);
 
 }  // namespace ledger
