@@ -35,6 +35,7 @@ class RawDatabase {
   }
   rocksdb::ColumnFamilyHandle* events() { return handles_[1]; }
   rocksdb::ColumnFamilyHandle* tree() { return handles_[3]; }
+  rocksdb::ColumnFamilyHandle* snapshots() { return handles_[7]; }
 
   std::string Get(rocksdb::ColumnFamilyHandle* column, const std::string& key) {
     std::string value;
@@ -148,6 +149,48 @@ TEST_F(CorruptionTest, DamagedTreeNodeIsReported) {
   });
   EXPECT_EQ(status.code(), Code::kTampered);
   EXPECT_TRUE(Names(status, "seqs 17..32")) << status.ToString();
+}
+
+// Snapshots are a cache, but a damaged one must never be unpacked: both ways
+// of reading one check its checksum. The shared copy (what as-of queries
+// unpack, keeping missions and tasks packed in it) equals the stored bytes
+// and is 8-byte aligned for FlatBuffers.
+TEST_F(CorruptionTest, DamagedSnapshotIsRefusedByBothReadsAndAnIntactOneIsCopiedWhole) {
+  std::string state(100'003, '\0');  // a blob (over 4 KiB), not a multiple of 8
+  for (size_t i = 0; i < state.size(); ++i) state[i] = static_cast<char>(i * 131 % 251);
+  {
+    auto log = OpenOrDie(OptionsIn(dir_));
+    ASSERT_TRUE(log->PutSnapshot(org_, {10, state}).ok());
+    ASSERT_TRUE(log->PutSnapshot(org_, {30, "a newer one"}).ok());
+    Result<std::optional<SharedSnapshot>> shared = log->SharedSnapshotAtOrBefore(org_, 29);
+    ASSERT_TRUE(shared.ok()) << shared.status().ToString();
+    ASSERT_TRUE(shared->has_value());
+    EXPECT_EQ((*shared)->version, 10u);
+    EXPECT_EQ((*shared)->state, state);
+    EXPECT_EQ(reinterpret_cast<uintptr_t>((*shared)->state.data()) % 8, 0u);
+    Result<std::optional<SharedSnapshot>> none = log->SharedSnapshotAtOrBefore(org_, 9);
+    ASSERT_TRUE(none.ok());
+    EXPECT_FALSE(none->has_value());
+  }
+  {
+    RawDatabase raw(OptionsIn(dir_).path);
+    std::string value = raw.Get(raw.snapshots(), keys::Event(org_, 10));
+    value[value.size() / 2] ^= 0x10;
+    raw.Put(raw.snapshots(), keys::Event(org_, 10), value);
+  }
+  auto log = OpenOrDie(OptionsIn(dir_));
+  Result<std::optional<SharedSnapshot>> shared = log->SharedSnapshotAtOrBefore(org_, 29);
+  EXPECT_EQ(shared.status().code(), Code::kCorruption);
+  EXPECT_TRUE(Names(shared.status(), org_.ToString())) << shared.status().ToString();
+  bool visited = false;
+  Result<bool> seen = log->VisitSnapshotAtOrBefore(
+      org_, 29, [&visited](uint64_t, std::string_view) { visited = true; });
+  EXPECT_EQ(seen.status().code(), Code::kCorruption);
+  EXPECT_FALSE(visited);
+  // The newer one is intact.
+  shared = log->SharedSnapshotAtOrBefore(org_, 30);
+  ASSERT_TRUE(shared.ok() && shared->has_value());
+  EXPECT_EQ((*shared)->state, "a newer one");
 }
 
 TEST_F(CorruptionTest, UntouchedLogVerifies) {

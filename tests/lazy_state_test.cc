@@ -135,7 +135,7 @@ TEST(LazyStateTest, OutlivesTheBytesItWasUnpackedFrom) {
   State s;
   {
     auto bytes = std::make_shared<const std::string>(PackState(Busy()));
-    Result<State> unpacked = UnpackState(bytes);
+    Result<State> unpacked = UnpackState(*bytes, bytes);
     ASSERT_TRUE(unpacked.ok()) << unpacked.status().ToString();
     s = std::move(unpacked).value();
   }

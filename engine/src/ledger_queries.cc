@@ -78,16 +78,17 @@ Result<Tail> ReadTail(const EventLog& log, const Uuid& org, uint64_t from, uint6
 // does not unpack leaves *state alone (the tail read aside is then of no
 // use: the future waits for it), and only a failed read of the tail is an
 // error.
-Status StartFromSnapshot(const EventLog& log, const Uuid& org, uint64_t target, uint64_t version,
-                         std::string_view bytes, State* state) {
+Status StartFromSnapshot(const EventLog& log, const Uuid& org, uint64_t target,
+                         const SharedSnapshot& snapshot, State* state) {
+  const uint64_t version = snapshot.version;
   std::future<Result<Tail>> tail;
-  if (bytes.size() >= kReadTailAsideAboveBytes && version < target) {
+  if (snapshot.state.size() >= kReadTailAsideAboveBytes && version < target) {
     // Deferred (read at get()) only if no thread can be started.
     tail = std::async(kThreadElseDeferred, [&log, &org, from = version + 1, target] {
       return ReadTail(log, org, from, target);
     });
   }
-  Result<State> unpacked = UnpackState(bytes);
+  Result<State> unpacked = UnpackState(snapshot.state, snapshot.owner);
   if (!unpacked.ok() || unpacked->org != org || unpacked->version != version) return Status::Ok();
   *state = std::move(unpacked).value();
   if (!tail.valid()) return Status::Ok();
@@ -113,11 +114,12 @@ Result<State> LoadState(const EventLog& log, const Uuid& org, uint64_t max_versi
   }
   uint64_t target = std::min(max_version, head->size);
   // A damaged or foreign snapshot is only a lost shortcut: replay instead.
-  Status tail_read;
-  (void)log.VisitSnapshotAtOrBefore(org, target, [&](uint64_t version, std::string_view bytes) {
-    tail_read = StartFromSnapshot(log, org, target, version, bytes, &state);
-  });
-  LEDGER_RETURN_IF_ERROR(tail_read);
+  // Its bytes are copied out (once, checked on the way) because the missions
+  // and tasks of the state stay packed in them.
+  Result<std::optional<SharedSnapshot>> snapshot = log.SharedSnapshotAtOrBefore(org, target);
+  if (snapshot.ok() && snapshot->has_value()) {
+    LEDGER_RETURN_IF_ERROR(StartFromSnapshot(log, org, target, **snapshot, &state));
+  }
   if (snapshot_version) *snapshot_version = state.version;
   LEDGER_RETURN_IF_ERROR(ReplayInto(log, target, &state));
   return state;

@@ -40,6 +40,8 @@ class RocksEventLog final : public EventLog {
   Status PutSnapshot(const Uuid& org, const Snapshot& snapshot) override;
   Result<bool> VisitSnapshotAtOrBefore(const Uuid& org, uint64_t max_version,
                                        const SnapshotVisitor& visit) const override;
+  Result<std::optional<SharedSnapshot>> SharedSnapshotAtOrBefore(
+      const Uuid& org, uint64_t max_version) const override;
   Status ReadOrg(const Uuid& org, uint64_t from_seq, size_t max_events,
                  std::vector<StoredEvent>* out) const override;
   Status ScanOrg(const Uuid& org, uint64_t from_seq, uint64_t to_seq,
@@ -81,6 +83,11 @@ class RocksEventLog final : public EventLog {
   };
 
   explicit RocksEventLog(const LogOptions& options);
+  // Finds the newest snapshot of `org` at or before max_version and calls
+  // `found` with its version and stored value (checksum and state), valid
+  // only during the call. Returns whether there was one.
+  Result<bool> SeekSnapshot(const Uuid& org, uint64_t max_version,
+                            const std::function<void(uint64_t, std::string_view)>& found) const;
   Status OpenDatabase();
   Status OpenSubjectKeys();
   // Flushes (a clean close) if asked, then closes; safe if already closed.

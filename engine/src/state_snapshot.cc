@@ -67,13 +67,13 @@ bool UnpackById(flatbuffers::Verifier& verifier, const flatbuffers::Vector<Offse
 // Missions and tasks: each table verified now, unpacked when first used
 // (lazy_by_id.h).
 template <typename T>
-bool KeepPacked(flatbuffers::Verifier& verifier, const std::shared_ptr<const std::string>& bytes,
+bool KeepPacked(flatbuffers::Verifier& verifier, const std::shared_ptr<const void>& owner,
                 const typename LazyById<T>::PackedList* list, LazyById<T>& map) {
   if (list == nullptr) return true;
   for (const auto* table : *list) {
     if (!verifier.VerifyTable(table)) return false;
   }
-  map.KeepPacked(bytes, list);
+  map.KeepPacked(owner, list);
   return true;
 }
 
@@ -179,11 +179,11 @@ std::string PackState(const State& s) {
 }
 
 Result<State> UnpackState(std::string_view bytes) {
-  return UnpackState(std::make_shared<const std::string>(bytes));
+  auto copy = std::make_shared<const std::string>(bytes);
+  return UnpackState(*copy, copy);
 }
 
-Result<State> UnpackState(std::shared_ptr<const std::string> owned) {
-  const std::string_view bytes = *owned;
+Result<State> UnpackState(std::string_view bytes, std::shared_ptr<const void> owned) {
   flatbuffers::Verifier verifier = SnapshotVerifier(bytes);
   if (!verifier.VerifyBuffer<state::OrgStateOutline>(state::OrgStateIdentifier())) {
     return Status::Corruption("snapshot is not a valid ledger.state.OrgState");

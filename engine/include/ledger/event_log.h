@@ -85,6 +85,14 @@ struct Snapshot {
   std::string state;
 };
 
+// A snapshot's state bytes held by `owner`, shared with whatever is
+// unpacked from them (state.h: missions and tasks stay packed there).
+struct SharedSnapshot {
+  uint64_t version = 0;
+  std::string_view state;  // 8-byte aligned
+  std::shared_ptr<const void> owner;
+};
+
 struct TreeHead {
   uint64_t size = 0;
   Digest root{};
@@ -119,6 +127,10 @@ class EventLog {
   using SnapshotVisitor = std::function<void(uint64_t version, std::string_view state)>;
   virtual Result<bool> VisitSnapshotAtOrBefore(const Uuid& org, uint64_t max_version,
                                                const SnapshotVisitor& visit) const = 0;
+  // The same snapshot, copied out once and checked as it is copied;
+  // nullopt if there is none.
+  virtual Result<std::optional<SharedSnapshot>> SharedSnapshotAtOrBefore(
+      const Uuid& org, uint64_t max_version) const = 0;
   // The same snapshot, copied out; nullopt if there is none.
   Result<std::optional<Snapshot>> SnapshotAtOrBefore(const Uuid& org, uint64_t max_version) const {
     std::optional<Snapshot> found;

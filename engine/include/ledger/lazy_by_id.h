@@ -62,13 +62,13 @@ class LazyById {
     return *this;
   }
 
-  // Leaves `list` packed in `bytes` until used. The list must be sorted by
-  // id with no id twice (PackState writes it so) and each of its tables
-  // already verified; the container must be empty.
-  void KeepPacked(std::shared_ptr<const std::string> bytes, const PackedList* list) {
+  // Leaves `list` packed until used; `owner` keeps the bytes it lies in.
+  // The list must be sorted by id with no id twice (PackState writes it so)
+  // and each of its tables already verified; the container must be empty.
+  void KeepPacked(std::shared_ptr<const void> owner, const PackedList* list) {
     std::scoped_lock lock(mutex_);
     if (list == nullptr || list->size() == 0) return;
-    bytes_ = std::move(bytes);
+    owner_ = std::move(owner);
     packed_ = list;
     taken_.assign(list->size(), false);
     left_ = list->size();
@@ -169,7 +169,7 @@ class LazyById {
   }
 
   void ReleasePacked() {
-    bytes_.reset();
+    owner_.reset();
     packed_ = nullptr;
     taken_.clear();
     taken_.shrink_to_fit();
@@ -179,7 +179,7 @@ class LazyById {
   void CopyFrom(const LazyById& other) {
     std::scoped_lock lock(other.mutex_);
     map_ = other.map_;
-    bytes_ = other.bytes_;
+    owner_ = other.owner_;
     packed_ = other.packed_;
     taken_ = other.taken_;
     left_ = other.left_;
@@ -190,7 +190,7 @@ class LazyById {
   }
   void MoveFromLocked(LazyById& other) noexcept {
     map_ = std::move(other.map_);
-    bytes_ = std::move(other.bytes_);
+    owner_ = std::move(other.owner_);
     packed_ = std::exchange(other.packed_, nullptr);
     taken_ = std::move(other.taken_);
     left_ = std::exchange(other.left_, 0);
@@ -200,9 +200,9 @@ class LazyById {
 
   mutable std::mutex mutex_;
   Map map_;
-  // The packed side: the snapshot's bytes, its list, which entries the map
-  // has taken, and how many it has not.
-  std::shared_ptr<const std::string> bytes_;
+  // The packed side: what keeps the snapshot's bytes, its list, which
+  // entries the map has taken, and how many it has not.
+  std::shared_ptr<const void> owner_;
   const PackedList* packed_ = nullptr;
   std::vector<bool> taken_;
   size_t left_ = 0;

@@ -89,7 +89,7 @@ struct State {
 // sorted by id, so equal states give equal bytes.
 std::string PackState(const State& state);
 Result<State> UnpackState(std::string_view bytes);  // copies the bytes
-// Keeps `bytes` (shared) for the missions and tasks left packed.
-Result<State> UnpackState(std::shared_ptr<const std::string> bytes);
+// Keeps `owner`, which holds `bytes`, for the missions and tasks left packed.
+Result<State> UnpackState(std::string_view bytes, std::shared_ptr<const void> owner);
 
 }  // namespace ledger
