@@ -25,26 +25,30 @@ Uuid Numbered(uint64_t n) {
 
 constexpr int kMissions = 300;
 
-// An org with kMissions missions (ids 1..kMissions) and a task for each.
+// Even numbers, so that the odd ones between them are absent ids.
+Uuid MissionId(int i) { return Numbered(2 * i); }
+Uuid TaskId(int i) { return Numbered(100'000 + 2 * i); }
+
+// An org with kMissions missions (1..kMissions) and a task for each.
 State Busy() {
   State s;
   s.org = Numbered(1'000'000);
   s.version = 7;
   for (int i = 1; i <= kMissions; ++i) {
     state::MissionT mission;
-    mission.id = Numbered(i).ToString();
+    mission.id = MissionId(i).ToString();
     mission.title = "mission " + std::to_string(i);
     mission.status = state::RunStatus::Completed;
     mission.intent = std::make_unique<fb::SealedT>();
     mission.intent->subject_id = Numbered(99).ToString();
     mission.intent->nonce.assign(24, static_cast<uint8_t>(i));
     mission.intent->ciphertext.assign(40, 9);
-    s.missions.emplace(Numbered(i), std::move(mission));
+    s.missions.emplace(MissionId(i), std::move(mission));
     state::TaskT task;
-    task.id = Numbered(10'000 + i).ToString();
-    task.mission_id = Numbered(i).ToString();
+    task.id = TaskId(i).ToString();
+    task.mission_id = MissionId(i).ToString();
     task.input = std::string(100, 'x');  // longer than Text keeps in place
-    s.tasks.emplace(Numbered(10'000 + i), std::move(task));
+    s.tasks.emplace(TaskId(i), std::move(task));
   }
   return s;
 }
@@ -62,7 +66,7 @@ TEST(LazyStateTest, UnpackLeavesMissionsAndTasksPackedUntilLookedUp) {
   EXPECT_EQ(s.missions.packed(), size_t{kMissions});
   EXPECT_EQ(s.tasks.packed(), size_t{kMissions});
 
-  auto found = s.missions.find(Numbered(123));
+  auto found = s.missions.find(MissionId(123));
   ASSERT_NE(found, s.missions.end());
   EXPECT_EQ(found->second.title, "mission 123");
   EXPECT_EQ(found->second.intent->nonce, std::vector<uint8_t>(24, 123));
@@ -70,15 +74,15 @@ TEST(LazyStateTest, UnpackLeavesMissionsAndTasksPackedUntilLookedUp) {
   EXPECT_EQ(s.missions.size(), size_t{kMissions});
 
   // Absent ids, below, between and above the packed ones, unpack nothing.
-  for (uint64_t absent : {0ull, 5'000ull, 20'000ull}) {
+  for (uint64_t absent : {0ull, 1ull, 3ull, 245ull, 2ull * kMissions + 1, 50'000ull}) {
     EXPECT_EQ(s.missions.find(Numbered(absent)), s.missions.end()) << absent;
     EXPECT_EQ(s.missions.count(Numbered(absent)), 0u) << absent;
   }
   EXPECT_EQ(s.missions.packed(), size_t{kMissions - 1});
   // Every id is found, packed or not, and each exactly once.
   for (int i = 1; i <= kMissions; ++i) {
-    ASSERT_EQ(s.missions.count(Numbered(i)), 1u) << i;
-    ASSERT_EQ(s.tasks.find(Numbered(10'000 + i))->second.mission_id, Numbered(i).ToString());
+    ASSERT_EQ(s.missions.count(MissionId(i)), 1u) << i;
+    ASSERT_EQ(s.tasks.find(TaskId(i))->second.mission_id, MissionId(i).ToString());
   }
   EXPECT_EQ(s.missions.packed(), 0u);
   EXPECT_EQ(s.tasks.packed(), 0u);
@@ -88,7 +92,7 @@ TEST(LazyStateTest, UnpackLeavesMissionsAndTasksPackedUntilLookedUp) {
 TEST(LazyStateTest, IterationUnpacksEveryEntityOnce) {
   const std::string packed = PackState(Busy());
   State s = Unpacked(packed);
-  (void)s.missions.find(Numbered(7));  // one taken before the walk
+  (void)s.missions.find(MissionId(7));  // one taken before the walk
   size_t seen = 0;
   for (const auto& [id, mission] : s.missions) {
     EXPECT_EQ(mission.id, id.ToString());
@@ -103,10 +107,10 @@ TEST(LazyStateTest, InsertingAPackedIdKeepsThePackedEntityAsAMapWould) {
   State s = Unpacked(PackState(Busy()));
   state::MissionT other;
   other.title = "not this one";
-  auto [it, inserted] = s.missions.try_emplace(Numbered(42), std::move(other));
+  auto [it, inserted] = s.missions.try_emplace(MissionId(42), std::move(other));
   EXPECT_FALSE(inserted);
   EXPECT_EQ(it->second.title, "mission 42");
-  auto [added, added_new] = s.missions.try_emplace(Numbered(kMissions + 1));
+  auto [added, added_new] = s.missions.try_emplace(Numbered(1));  // between packed ids
   EXPECT_TRUE(added_new);
   EXPECT_EQ(s.missions.size(), size_t{kMissions + 1});
   EXPECT_EQ(s.missions.packed(), size_t{kMissions - 1});
@@ -115,17 +119,17 @@ TEST(LazyStateTest, InsertingAPackedIdKeepsThePackedEntityAsAMapWould) {
 TEST(LazyStateTest, ACopyChangesApartFromItsOriginal) {
   const std::string packed = PackState(Busy());
   State original = Unpacked(packed);
-  (void)original.tasks.find(Numbered(10'001));
+  (void)original.tasks.find(TaskId(1));
   State copy = original;
-  copy.missions.find(Numbered(3))->second.title = "changed";
-  copy.tasks.find(Numbered(10'001))->second.error = "changed";
-  EXPECT_EQ(original.missions.find(Numbered(3))->second.title, "mission 3");
-  EXPECT_EQ(original.tasks.find(Numbered(10'001))->second.error, "");
+  copy.missions.find(MissionId(3))->second.title = "changed";
+  copy.tasks.find(TaskId(1))->second.error = "changed";
+  EXPECT_EQ(original.missions.find(MissionId(3))->second.title, "mission 3");
+  EXPECT_EQ(original.tasks.find(TaskId(1))->second.error, "");
   EXPECT_EQ(PackState(original), packed);
   EXPECT_NE(PackState(copy), packed);
 
   State moved = std::move(copy);
-  EXPECT_EQ(moved.missions.find(Numbered(3))->second.title, "changed");
+  EXPECT_EQ(moved.missions.find(MissionId(3))->second.title, "changed");
   EXPECT_EQ(moved.missions.size(), size_t{kMissions});
 }
 
@@ -139,7 +143,7 @@ TEST(LazyStateTest, OutlivesTheBytesItWasUnpackedFrom) {
     ASSERT_TRUE(unpacked.ok()) << unpacked.status().ToString();
     s = std::move(unpacked).value();
   }
-  EXPECT_EQ(s.missions.find(Numbered(kMissions))->second.title,
+  EXPECT_EQ(s.missions.find(MissionId(kMissions))->second.title,
             "mission " + std::to_string(kMissions));
 }
 
@@ -153,7 +157,7 @@ TEST(LazyStateTest, ConstLookupsFromSeveralThreadsFindTheSameEntities) {
     readers.emplace_back([&s, &wrong, r] {
       for (int k = 0; k < kMissions; ++k) {
         int i = 1 + (k * 7 + r * 31) % kMissions;
-        auto found = s.missions.find(Numbered(i));
+        auto found = s.missions.find(MissionId(i));
         if (found == s.missions.end() || found->second.title != "mission " + std::to_string(i)) {
           ++wrong[r];
         }

@@ -60,9 +60,10 @@ struct Tail {
 Result<Tail> ReadTail(const EventLog& log, const Uuid& org, uint64_t from, uint64_t to) {
   constexpr size_t kAlign = 8;
   constexpr size_t kGuessBytesPerEvent = 512;
+  constexpr size_t kReserveBytesMax = 64 << 20;  // a longer tail grows the buffer
   Tail tail;
   tail.entries.reserve(to - from + 1);
-  tail.bytes.reserve((to - from + 1) * kGuessBytesPerEvent);
+  tail.bytes.reserve(std::min<uint64_t>((to - from + 1) * kGuessBytesPerEvent, kReserveBytesMax));
   LEDGER_RETURN_IF_ERROR(log.ScanOrg(org, from, to, [&tail](const StoredEvent& event) {
     std::string_view bytes = event.event_bytes();
     tail.entries.push_back({event.position, tail.bytes.size()});

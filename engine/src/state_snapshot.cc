@@ -30,7 +30,8 @@ auto PackSorted(FlatBufferBuilder& b, const Map& map) {
 }
 
 // Each entity table is verified just before it is unpacked, by the thread
-// that unpacks it (UnpackState has checked only the outline). A vector's
+// that unpacks it (UnpackState has checked only the outline); missions and
+// tasks, left packed, are verified the same way by KeepPacked below. A vector's
 // header was checked with the outline, so its offsets can be read; where
 // each one leads is what VerifyTable checks, as VerifyVectorOfTables would.
 template <typename Table, typename Map, typename KeyOf>
@@ -184,6 +185,7 @@ Result<State> UnpackState(std::string_view bytes) {
 }
 
 Result<State> UnpackState(std::string_view bytes, std::shared_ptr<const void> owned) {
+  if (owned == nullptr) return UnpackState(bytes);  // nothing would keep the packed lists
   flatbuffers::Verifier verifier = SnapshotVerifier(bytes);
   if (!verifier.VerifyBuffer<state::OrgStateOutline>(state::OrgStateIdentifier())) {
     return Status::Corruption("snapshot is not a valid ledger.state.OrgState");

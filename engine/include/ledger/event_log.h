@@ -119,9 +119,9 @@ class EventLog {
   // rebuilt from events), checksummed, and never part of the hashed log.
   virtual Status PutSnapshot(const Uuid& org, const Snapshot& snapshot) = 0;
   // Calls `visit` with the newest snapshot of the org with version <=
-  // max_version, its bytes valid only during the call: a mission-heavy
-  // org's state is tens of MB, and a copy of it is a tenth of an as-of
-  // query. The bytes are 8-byte aligned, as FlatBuffers needs. Returns
+  // max_version, its bytes valid only during the call (no copy of what can
+  // be tens of MB, for a reader done with them by then). The bytes are
+  // 8-byte aligned, as FlatBuffers needs. Returns
   // whether there was one. A snapshot failing its checksum
   // is an error, and is not visited.
   using SnapshotVisitor = std::function<void(uint64_t version, std::string_view state)>;

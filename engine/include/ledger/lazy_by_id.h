@@ -13,8 +13,10 @@
 // It behaves as the unordered_map it wraps: find, count, try_emplace and
 // iteration give the same entities, and references stay valid until the
 // container is destroyed or cleared. Lookups through a const reference may
-// unpack too, so a mutex guards the packed side: const readers on several
-// threads are as safe as with a plain map.
+// unpack too, so the map and the packed side are mutable under a mutex, and
+// the map has room reserved for every packed entity: a lookup never
+// rehashes, so const readers on several threads, and iterators held across
+// lookups, are as safe as with a plain map.
 #pragma once
 
 #include <algorithm>
@@ -68,6 +70,7 @@ class LazyById {
   void KeepPacked(std::shared_ptr<const void> owner, const PackedList* list) {
     std::scoped_lock lock(mutex_);
     if (list == nullptr || list->size() == 0) return;
+    map_.reserve(list->size());
     owner_ = std::move(owner);
     packed_ = list;
     taken_.assign(list->size(), false);
@@ -89,7 +92,10 @@ class LazyById {
     std::scoped_lock lock(mutex_);
     return FindLocked(id);
   }
-  const_iterator find(const Uuid& id) const { return const_cast<LazyById*>(this)->find(id); }
+  const_iterator find(const Uuid& id) const {
+    std::scoped_lock lock(mutex_);
+    return FindLocked(id);
+  }
   size_t count(const Uuid& id) const { return find(id) == map_.end() ? 0 : 1; }
   bool contains(const Uuid& id) const { return count(id) != 0; }
 
@@ -98,6 +104,9 @@ class LazyById {
     std::scoped_lock lock(mutex_);
     iterator found = FindLocked(id);
     if (found != map_.end()) return {found, false};
+    // Keep room for every packed entity (see the top of the file).
+    size_t needed = map_.size() + left_ + 1;
+    if (left_ != 0 && needed > map_.bucket_count() * map_.max_load_factor()) map_.reserve(needed);
     return map_.try_emplace(id, std::forward<Args>(args)...);
   }
   template <typename... Args>
@@ -111,7 +120,10 @@ class LazyById {
     return map_.begin();
   }
   iterator end() { return map_.end(); }
-  const_iterator begin() const { return const_cast<LazyById*>(this)->begin(); }
+  const_iterator begin() const {
+    UnpackAll();
+    return map_.begin();
+  }
   const_iterator end() const { return map_.end(); }
 
   void reserve(size_t count) {
@@ -131,7 +143,7 @@ class LazyById {
     return Uuid::Parse(id->string_view()).value_or(Uuid{});
   }
 
-  iterator FindLocked(const Uuid& id) {
+  iterator FindLocked(const Uuid& id) const {
     iterator found = map_.find(id);
     if (found != map_.end() || left_ == 0) return found;
     // Binary search of the packed list, which is sorted by id.
@@ -150,25 +162,26 @@ class LazyById {
   }
 
   // Unpacks entry `index` into the map. An entry taken before was found in
-  // the map already, so `index` is not taken.
-  iterator Take(size_t index, const Uuid& id) {
-    auto [it, inserted] = map_.try_emplace(id);
-    if (inserted) packed_->Get(static_cast<flatbuffers::uoffset_t>(index))->UnPackTo(&it->second);
+  // the map already, so `index` is not taken. Unpacked aside first: if it
+  // throws (bad_alloc), nothing has changed.
+  iterator Take(size_t index, const Uuid& id) const {
+    T value;
+    packed_->Get(static_cast<flatbuffers::uoffset_t>(index))->UnPackTo(&value);
+    iterator it = map_.try_emplace(id, std::move(value)).first;
     taken_[index] = true;
     if (--left_ == 0) ReleasePacked();
     return it;
   }
 
-  void UnpackAll() {
+  void UnpackAll() const {
     std::scoped_lock lock(mutex_);
     if (left_ == 0) return;
-    map_.reserve(map_.size() + left_);
     for (size_t i = 0; i < taken_.size() && left_ != 0; ++i) {
       if (!taken_[i]) Take(i, IdAt(packed_->Get(static_cast<flatbuffers::uoffset_t>(i))));
     }
   }
 
-  void ReleasePacked() {
+  void ReleasePacked() const {
     owner_.reset();
     packed_ = nullptr;
     taken_.clear();
@@ -198,14 +211,15 @@ class LazyById {
     other.taken_.clear();
   }
 
+  // All mutable: a const lookup may unpack (under the mutex).
   mutable std::mutex mutex_;
-  Map map_;
+  mutable Map map_;
   // The packed side: what keeps the snapshot's bytes, its list, which
   // entries the map has taken, and how many it has not.
-  std::shared_ptr<const void> owner_;
-  const PackedList* packed_ = nullptr;
-  std::vector<bool> taken_;
-  size_t left_ = 0;
+  mutable std::shared_ptr<const void> owner_;
+  mutable const PackedList* packed_ = nullptr;
+  mutable std::vector<bool> taken_;
+  mutable size_t left_ = 0;
 };
 
 }  // namespace ledger
