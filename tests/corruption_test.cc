@@ -193,6 +193,74 @@ TEST_F(CorruptionTest, DamagedSnapshotIsRefusedByBothReadsAndAnIntactOneIsCopied
   EXPECT_EQ((*shared)->state, "a newer one");
 }
 
+// Snapshots are found by their marks, without reading any snapshot. One
+// written before marks existed (only its own key) is still found and read,
+// a mark is preferred when newer, and a mark without its snapshot, or a
+// damaged mark, is an error rather than a crash or a silent miss.
+TEST_F(CorruptionTest, SnapshotsAreFoundByMarksAndUnmarkedOnesStillRead) {
+  std::string old_state(5000, 'o');  // a blob, from before marks
+  std::string sealed;
+  checksum::Begin(&sealed);
+  sealed += old_state;
+  checksum::Seal(&sealed);
+  {
+    RawDatabase raw(OptionsIn(dir_).path);
+    raw.Put(raw.snapshots(), keys::Event(org_, 8), sealed);
+  }
+  auto log = OpenOrDie(OptionsIn(dir_));
+  ASSERT_TRUE(log->PutSnapshot(org_, {20, std::string(6000, 'n')}).ok());
+  for (auto [max, expected] :
+       {std::pair<uint64_t, uint64_t>{7, 0}, {8, 8}, {19, 8}, {20, 20}, {UINT64_MAX, 20}}) {
+    Result<uint64_t> version = log->SnapshotVersionAtOrBefore(org_, max);
+    ASSERT_TRUE(version.ok()) << version.status().ToString();
+    EXPECT_EQ(*version, expected) << "at or before " << max;
+  }
+  EXPECT_EQ(*log->SnapshotVersionAtOrBefore(Uuid::Random(), UINT64_MAX), 0u);
+  uint64_t heard_version = 0, heard_bytes = 0;
+  auto hear = [&](uint64_t version, uint64_t bytes) {
+    heard_version = version;
+    heard_bytes = bytes;
+  };
+  Result<std::optional<SharedSnapshot>> unmarked = log->SharedSnapshotAtOrBefore(org_, 19, hear);
+  ASSERT_TRUE(unmarked.ok() && unmarked->has_value()) << unmarked.status().ToString();
+  EXPECT_EQ((*unmarked)->state, old_state);
+  EXPECT_EQ(heard_version, 8u);
+  EXPECT_EQ(heard_bytes, sealed.size());
+  Result<std::optional<SharedSnapshot>> marked = log->SharedSnapshotAtOrBefore(org_, 25, hear);
+  ASSERT_TRUE(marked.ok() && marked->has_value()) << marked.status().ToString();
+  EXPECT_EQ((*marked)->version, 20u);
+  EXPECT_EQ((*marked)->state, std::string(6000, 'n'));
+  EXPECT_EQ(reinterpret_cast<uintptr_t>((*marked)->state.data()) % 8, 0u);
+  EXPECT_EQ(heard_version, 20u);
+  EXPECT_EQ(heard_bytes, checksum::kBytes + 6000);
+  std::string visited;
+  ASSERT_TRUE(*log->VisitSnapshotAtOrBefore(
+      org_, 25, [&visited](uint64_t, std::string_view state) { visited = state; }));
+  EXPECT_EQ(visited, std::string(6000, 'n'));
+  log.reset();
+
+  {
+    RawDatabase raw(OptionsIn(dir_).path);
+    raw.Delete(raw.snapshots(), keys::Event(org_, 20));
+  }
+  log = OpenOrDie(OptionsIn(dir_));
+  marked = log->SharedSnapshotAtOrBefore(org_, 25);
+  EXPECT_EQ(marked.status().code(), Code::kCorruption);
+  EXPECT_TRUE(Names(marked.status(), "marked but missing")) << marked.status().ToString();
+  log.reset();
+
+  {
+    RawDatabase raw(OptionsIn(dir_).path);
+    raw.Put(raw.snapshots(), keys::Event(org_, 20) + std::string(1, '\0'), "short");
+  }
+  log = OpenOrDie(OptionsIn(dir_));
+  Result<uint64_t> version = log->SnapshotVersionAtOrBefore(org_, 25);
+  EXPECT_EQ(version.status().code(), Code::kCorruption);
+  EXPECT_TRUE(Names(version.status(), "mark")) << version.status().ToString();
+  // Below the damaged mark the unmarked snapshot is still there.
+  EXPECT_EQ(*log->SnapshotVersionAtOrBefore(org_, 19), 8u);
+}
+
 TEST_F(CorruptionTest, UntouchedLogVerifies) {
   EXPECT_TRUE(VerifyAfter([](RawDatabase&) {}).ok());
 }

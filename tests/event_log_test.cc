@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <map>
 #include <random>
@@ -172,6 +173,35 @@ TEST(EventLog, AsOfFindsTheLastEventRecordedAtOrBeforeT) {
   EXPECT_EQ(*log->OrgSeqAsOf(org, 1'025'000), 25u);
   EXPECT_EQ(*log->OrgSeqAsOf(org, 9'000'000), 50u);
   EXPECT_EQ(log->OrgSeqAsOf(Uuid::Random(), 0).status().code(), Code::kNotFound);
+}
+
+// The search guesses by interpolation: bursts (events a microsecond apart)
+// between long pauses must not mislead it. Every instant from before the
+// first event to after the last is checked against a plain scan.
+TEST(EventLog, AsOfIsExactOverBurstsAndPauses) {
+  TempDir dir;
+  LogOptions options = OptionsIn(dir);
+  int64_t clock = 5'000'000;
+  options.clock = [&clock] { return clock; };
+  auto log = OpenOrDie(options);
+  Uuid org = Uuid::Random();
+  std::mt19937 random(7);
+  std::vector<int64_t> recorded;
+  for (int burst = 0; burst < 12; ++burst) {
+    clock += burst % 3 == 0 ? 3'000'000 : 1 + random() % 50;
+    std::vector<std::string> events(1 + random() % 40, TeamEvent(org, "t"));
+    Result<std::vector<Position>> positions = AppendStrings(*log, events);
+    ASSERT_TRUE(positions.ok()) << positions.status().ToString();
+    for (const Position& position : *positions) recorded.push_back(position.recorded_at);
+  }
+  std::vector<int64_t> instants = {recorded.front() - 1, recorded.back() + 1};
+  for (int64_t at : recorded) instants.insert(instants.end(), {at - 1, at, at + 1});
+  for (int64_t at : instants) {
+    uint64_t expected = std::upper_bound(recorded.begin(), recorded.end(), at) - recorded.begin();
+    Result<uint64_t> found = log->OrgSeqAsOf(org, at);
+    ASSERT_TRUE(found.ok()) << found.status().ToString();
+    ASSERT_EQ(*found, expected) << "at " << at;
+  }
 }
 
 TEST(EventLog, RecordedAtStaysStrictlyIncreasingWhenTheClockGoesBack) {

@@ -16,6 +16,7 @@
 #include <sstream>
 
 #include "checksum.h"
+#include "keys.h"
 #include "ledger/apply.h"
 #include "ledger/event_builder.h"
 #include "ledger/ledger.h"
@@ -532,11 +533,27 @@ int DamageSnapshots(const std::string& path) {
   std::unique_ptr<rocksdb::DB> db(raw);
   rocksdb::ColumnFamilyHandle* snapshots = handles.back();
 
+  // Snapshots (org and version) and their marks (one byte more, holding
+  // the snapshot's size: rocks_event_log_aside.cc).
   std::vector<std::pair<std::string, std::string>> all;
+  std::vector<std::string> marks;
   std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), snapshots));
-  for (it->SeekToFirst(); it->Valid(); it->Next())
-    all.emplace_back(it->key().ToString(), it->value().ToString());
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    if (it->key().size() == keys::kEventKeyBytes) {
+      all.emplace_back(it->key().ToString(), it->value().ToString());
+    } else {
+      marks.push_back(it->key().ToString());
+    }
+  }
   it.reset();
+  // A lost mark leaves its snapshot found the way unmarked ones are; a
+  // damaged one makes the seek fail.
+  for (size_t i = 0; i < marks.size(); ++i) {
+    if (i % 3 == 0 && !db->Delete(rocksdb::WriteOptions(), snapshots, marks[i]).ok())
+      throw std::runtime_error("delete");
+    if (i % 3 == 1 && !db->Put(rocksdb::WriteOptions(), snapshots, marks[i], "bad").ok())
+      throw std::runtime_error("put");
+  }
   auto checksummed = [](std::string_view payload) {
     std::string value;
     checksum::Begin(&value);

@@ -35,8 +35,8 @@ namespace {
 
 // Behind a snapshot this large (an 80k-entity org's is 10-20 MB), reading
 // and checking the events after it on another thread, while the snapshot
-// unpacks, takes a fifth off an as-of query. Below it a thread is not worth
-// its start.
+// is read and unpacked, takes a fifth off an as-of query. Below it a thread
+// is not worth its start.
 constexpr size_t kReadTailAsideAboveBytes = 1 << 20;
 
 // The events after a snapshot, read on another thread: their FlatBuffers
@@ -75,22 +75,14 @@ Result<Tail> ReadTail(const EventLog& log, const Uuid& org, uint64_t from, uint6
 }
 
 // Sets *state to the snapshot's, plus the events after it up to `target`
-// when the snapshot is large enough to read them aside. A snapshot that
-// does not unpack leaves *state alone (the tail read aside is then of no
-// use: the future waits for it), and only a failed read of the tail is an
-// error.
-Status StartFromSnapshot(const EventLog& log, const Uuid& org, uint64_t target,
-                         const SharedSnapshot& snapshot, State* state) {
-  const uint64_t version = snapshot.version;
-  std::future<Result<Tail>> tail;
-  if (snapshot.state.size() >= kReadTailAsideAboveBytes && version < target) {
-    // Deferred (read at get()) only if no thread can be started.
-    tail = std::async(kThreadElseDeferred, [&log, &org, from = version + 1, target] {
-      return ReadTail(log, org, from, target);
-    });
-  }
+// if they were read aside (`tail`). A snapshot that does not unpack leaves
+// *state alone, and only a failed read of the tail is an error.
+Status StartFromSnapshot(const Uuid& org, const SharedSnapshot& snapshot,
+                         std::future<Result<Tail>>& tail, State* state) {
   Result<State> unpacked = UnpackState(snapshot.state, snapshot.owner);
-  if (!unpacked.ok() || unpacked->org != org || unpacked->version != version) return Status::Ok();
+  if (!unpacked.ok() || unpacked->org != org || unpacked->version != snapshot.version) {
+    return Status::Ok();
+  }
   *state = std::move(unpacked).value();
   if (!tail.valid()) return Status::Ok();
   Result<Tail> events = tail.get();
@@ -114,12 +106,24 @@ Result<State> LoadState(const EventLog& log, const Uuid& org, uint64_t max_versi
     return head.status();
   }
   uint64_t target = std::min(max_version, head->size);
+  // Behind a large snapshot, the events after it are read on another thread
+  // from the moment the snapshot is found, while it is read and unpacked.
+  // If the snapshot then fails, the future waits for the read (of no use).
+  std::future<Result<Tail>> tail;
+  auto read_tail_aside = [&](uint64_t version, uint64_t bytes) {
+    if (bytes < kReadTailAsideAboveBytes || version >= target) return;
+    // Deferred (read at get()) only if no thread can be started.
+    tail = std::async(kThreadElseDeferred, [&log, &org, from = version + 1, target] {
+      return ReadTail(log, org, from, target);
+    });
+  };
   // A damaged or foreign snapshot is only a lost shortcut: replay instead.
-  // Its bytes are copied out (once, checked on the way) because the missions
-  // and tasks of the state stay packed in them.
-  Result<std::optional<SharedSnapshot>> snapshot = log.SharedSnapshotAtOrBefore(org, target);
+  // The state keeps the snapshot's bytes: its missions and tasks stay
+  // packed there.
+  Result<std::optional<SharedSnapshot>> snapshot =
+      log.SharedSnapshotAtOrBefore(org, target, read_tail_aside);
   if (snapshot.ok() && snapshot->has_value()) {
-    LEDGER_RETURN_IF_ERROR(StartFromSnapshot(log, org, target, **snapshot, &state));
+    LEDGER_RETURN_IF_ERROR(StartFromSnapshot(org, **snapshot, tail, &state));
   }
   if (snapshot_version) *snapshot_version = state.version;
   LEDGER_RETURN_IF_ERROR(ReplayInto(log, target, &state));

@@ -40,8 +40,10 @@ class RocksEventLog final : public EventLog {
   Status PutSnapshot(const Uuid& org, const Snapshot& snapshot) override;
   Result<bool> VisitSnapshotAtOrBefore(const Uuid& org, uint64_t max_version,
                                        const SnapshotVisitor& visit) const override;
+  using EventLog::SharedSnapshotAtOrBefore;
   Result<std::optional<SharedSnapshot>> SharedSnapshotAtOrBefore(
-      const Uuid& org, uint64_t max_version) const override;
+      const Uuid& org, uint64_t max_version, const SnapshotFound& found) const override;
+  Result<uint64_t> SnapshotVersionAtOrBefore(const Uuid& org, uint64_t max_version) const override;
   Status ReadOrg(const Uuid& org, uint64_t from_seq, size_t max_events,
                  std::vector<StoredEvent>* out) const override;
   Status ScanOrg(const Uuid& org, uint64_t from_seq, uint64_t to_seq,
@@ -83,11 +85,17 @@ class RocksEventLog final : public EventLog {
   };
 
   explicit RocksEventLog(const LogOptions& options);
-  // Finds the newest snapshot of `org` at or before max_version and calls
-  // `found` with its version and stored value (checksum and state), valid
-  // only during the call. Returns whether there was one.
-  Result<bool> SeekSnapshot(const Uuid& org, uint64_t max_version,
-                            const std::function<void(uint64_t, std::string_view)>& found) const;
+  // Finds the newest snapshot of `org` at or before max_version by its mark
+  // (rocks_event_log_aside.cc) and calls `found` with its version and stored
+  // size, and a null `stored`. A snapshot written before marks existed has
+  // none: the seek then lands on the snapshot itself and reads it, and
+  // `stored` points to its stored value (checksum and state), valid only
+  // during the call. Returns whether there was one.
+  using SnapshotSeen = std::function<Status(uint64_t version, uint64_t stored_bytes,
+                                            const std::string_view* stored)>;
+  Result<bool> SeekSnapshot(const Uuid& org, uint64_t max_version, const SnapshotSeen& found) const;
+  // The stored value (checksum and state) of the org's snapshot at `version`.
+  Status ReadSnapshot(const Uuid& org, uint64_t version, std::string* stored) const;
   Status OpenDatabase();
   Status OpenSubjectKeys();
   // Flushes (a clean close) if asked, then closes; safe if already closed.

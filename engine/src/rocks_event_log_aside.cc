@@ -12,10 +12,31 @@
 namespace ledger {
 namespace {
 
+// A snapshot is stored under its org and version, and beside it a mark: the
+// same key and one byte more, so that the mark sorts right after its
+// snapshot, whose size it holds. Seeking among marks finds the snapshot a
+// query wants without reading any snapshot (a RocksDB iterator reads the
+// value, tens of MB, of every entry it lands on); the snapshot is then read
+// once, by key, straight into the buffer the state keeps.
 std::string SnapshotKey(const Uuid& org, uint64_t version) { return keys::Event(org, version); }
+
+std::string MarkKey(const Uuid& org, uint64_t version) {
+  std::string key = SnapshotKey(org, version);
+  key.push_back('\0');
+  return key;
+}
 
 Status DamagedSnapshot(const Uuid& org) {
   return Status::Corruption("snapshot of org " + org.ToString() + " fails its checksum");
+}
+
+// The value carries its own checksum (checked by the callers, and the
+// state's version inside it must match the key's): RocksDB's CRC32C of the
+// blob took 29% of an as-of query's samples at 1M events.
+rocksdb::ReadOptions SnapshotReadOptions() {
+  rocksdb::ReadOptions options;
+  options.verify_checksums = false;
+  return options;
 }
 
 }  // namespace
@@ -36,89 +57,144 @@ Status RocksEventLog::PutSnapshot(const Uuid& org, const Snapshot& snapshot) {
   checksum::Begin(&value);
   value.append(snapshot.state);
   checksum::Seal(&value);
+  std::string size;
+  coding::PutFixed64(&size, value.size());
+  rocksdb::WriteBatch batch;
+  rocksdb::Status added =
+      batch.Put(columns_[kSnapshots], SnapshotKey(org, snapshot.version), value);
+  if (added.ok()) added = batch.Put(columns_[kSnapshots], MarkKey(org, snapshot.version), size);
+  if (!added.ok()) return Status::IoError("snapshot: " + added.ToString());
   // The snapshot thread writes as the one writer too: never alongside an
   // Append (RocksDB would merge the two into one write group, handing
   // batches between threads in ways ThreadSanitizer cannot see) nor during
   // a Reopen, which closes the database.
   std::lock_guard writer(append_mutex_);
-  rocksdb::Status written = db_->Put(rocksdb::WriteOptions(), columns_[kSnapshots],
-                                     SnapshotKey(org, snapshot.version), value);
+  rocksdb::Status written = db_->Write(rocksdb::WriteOptions(), &batch);
   if (!written.ok()) return Status::IoError("snapshot: " + written.ToString());
   return Status::Ok();
 }
 
-Result<bool> RocksEventLog::SeekSnapshot(
-    const Uuid& org, uint64_t max_version,
-    const std::function<void(uint64_t, std::string_view)>& found) const {
+Result<bool> RocksEventLog::SeekSnapshot(const Uuid& org, uint64_t max_version,
+                                         const SnapshotSeen& found) const {
   // Bound the scan to this org: otherwise SeekForPrev may land on another
   // org's snapshot and read its (large) value just to reject it.
   std::string lower = SnapshotKey(org, 0);
   rocksdb::Slice lower_bound(lower);
-  rocksdb::ReadOptions options;
+  rocksdb::ReadOptions options = SnapshotReadOptions();
   options.iterate_lower_bound = &lower_bound;
-  // The value carries its own checksum (checked by the callers, and the state's
-  // version inside it must match the key's): RocksDB's CRC32C of the blob
-  // took 29% of an as-of query's samples at 1M events.
-  options.verify_checksums = false;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(options, columns_[kSnapshots]));
-  it->SeekForPrev(SnapshotKey(org, max_version));
+  it->SeekForPrev(MarkKey(org, max_version));
   if (!it->status().ok()) return Status::IoError("snapshot: " + it->status().ToString());
   if (!it->Valid() || !it->key().starts_with(rocksdb::Slice(org.AsBytes().data(), 16))) {
     return false;
   }
-  found(coding::GetFixed64BigEndian(it->key().ToStringView().substr(keys::kOrgBytes)),
-        it->value().ToStringView());
+  std::string_view key = it->key().ToStringView();
+  uint64_t version = coding::GetFixed64BigEndian(key.substr(keys::kOrgBytes));
+  std::string_view value = it->value().ToStringView();
+  if (key.size() == keys::kEventKeyBytes) {
+    LEDGER_RETURN_IF_ERROR(found(version, value.size(), &value));  // no mark: read already
+    return true;
+  }
+  if (key.size() != keys::kEventKeyBytes + 1 || value.size() != 8) {
+    return Status::Corruption("snapshot mark of org " + org.ToString() + " is damaged");
+  }
+  LEDGER_RETURN_IF_ERROR(found(version, coding::GetFixed64(value), nullptr));
   return true;
+}
+
+Status RocksEventLog::ReadSnapshot(const Uuid& org, uint64_t version, std::string* stored) const {
+  rocksdb::Status read =
+      db_->Get(SnapshotReadOptions(), columns_[kSnapshots], SnapshotKey(org, version), stored);
+  if (read.IsNotFound()) {
+    return Status::Corruption("snapshot of org " + org.ToString() + " at " +
+                              std::to_string(version) + " is marked but missing");
+  }
+  if (!read.ok()) return Status::IoError("snapshot: " + read.ToString());
+  return Status::Ok();
 }
 
 Result<bool> RocksEventLog::VisitSnapshotAtOrBefore(const Uuid& org, uint64_t max_version,
                                                     const SnapshotVisitor& visit) const {
-  bool damaged = false;
-  Result<bool> seen = SeekSnapshot(org, max_version, [&](uint64_t version, std::string_view value) {
-    std::optional<std::string_view> payload = checksum::Open(value);
-    if (!payload) {
-      damaged = true;
-      return;
-    }
-    // FlatBuffers reads scalars in place, so the state must be 8-byte aligned.
-    // A blob's buffer is (heap memory, then the 8-byte checksum), but a small
-    // state kept inline in a table block or the memtable may sit at any
-    // address: that one is copied.
-    std::string aligned;
-    std::string_view state = *payload;
-    if (reinterpret_cast<uintptr_t>(state.data()) % alignof(uint64_t) != 0) {
-      aligned.assign(state);
-      state = aligned;
-    }
-    visit(version, state);
-  });
-  if (seen.ok() && damaged) return DamagedSnapshot(org);
-  return seen;
+  return SeekSnapshot(
+      org, max_version, [&](uint64_t version, uint64_t, const std::string_view* stored) {
+        std::string read;
+        if (!stored) LEDGER_RETURN_IF_ERROR(ReadSnapshot(org, version, &read));
+        std::optional<std::string_view> payload = checksum::Open(stored ? *stored : read);
+        if (!payload) return DamagedSnapshot(org);
+        // FlatBuffers reads scalars in place, so the state must be 8-byte
+        // aligned. A large value's buffer is (heap memory, then the 8-byte
+        // checksum), but a small state kept inline in a table block or the
+        // memtable may sit at any address: that one is copied.
+        std::string aligned;
+        std::string_view state = *payload;
+        if (reinterpret_cast<uintptr_t>(state.data()) % alignof(uint64_t) != 0) {
+          aligned.assign(state);
+          state = aligned;
+        }
+        visit(version, state);
+        return Status::Ok();
+      });
 }
 
+namespace {
+
+// An 8-byte-aligned copy of a stored snapshot's state, checked as it is
+// copied (FlatBuffers reads scalars in place).
+Result<SharedSnapshot> CopyAligned(const Uuid& org, uint64_t version, std::string_view stored) {
+  if (stored.size() < checksum::kBytes) return DamagedSnapshot(org);
+  size_t size = stored.size() - checksum::kBytes;
+  // Not zeroed first: every byte is copied over.
+  std::shared_ptr<uint64_t[]> words = std::make_shared_for_overwrite<uint64_t[]>(size / 8 + 1);
+  char* bytes = reinterpret_cast<char*>(words.get());
+  if (!checksum::CopyOpen(stored, bytes)) return DamagedSnapshot(org);
+  return SharedSnapshot{version, std::string_view(bytes, size), std::move(words)};
+}
+
+}  // namespace
+
 Result<std::optional<SharedSnapshot>> RocksEventLog::SharedSnapshotAtOrBefore(
-    const Uuid& org, uint64_t max_version) const {
+    const Uuid& org, uint64_t max_version, const SnapshotFound& found) const {
   std::optional<SharedSnapshot> snapshot;
-  bool damaged = false;
-  Result<bool> seen = SeekSnapshot(org, max_version, [&](uint64_t version, std::string_view value) {
-    if (value.size() < checksum::kBytes) {
-      damaged = true;
-      return;
-    }
-    // In 8-byte words: FlatBuffers reads scalars in place. Not zeroed first:
-    // every byte is copied over.
-    size_t size = value.size() - checksum::kBytes;
-    std::shared_ptr<uint64_t[]> words = std::make_shared_for_overwrite<uint64_t[]>(size / 8 + 1);
-    char* bytes = reinterpret_cast<char*>(words.get());
-    if (!checksum::CopyOpen(value, bytes)) {
-      damaged = true;
-      return;
-    }
-    snapshot = SharedSnapshot{version, std::string_view(bytes, size), std::move(words)};
-  });
+  Result<bool> seen = SeekSnapshot(
+      org, max_version, [&](uint64_t version, uint64_t bytes, const std::string_view* stored) {
+        if (found) found(version, bytes);
+        if (stored) {
+          Result<SharedSnapshot> copy = CopyAligned(org, version, *stored);
+          if (!copy.ok()) return copy.status();
+          snapshot = std::move(copy).value();
+          return Status::Ok();
+        }
+        // Read by key into the buffer the state keeps: RocksDB copies a blob
+        // once from its file buffer, and the check reads it in place.
+        auto read = std::make_shared<std::string>();
+        LEDGER_RETURN_IF_ERROR(ReadSnapshot(org, version, read.get()));
+        std::optional<std::string_view> payload = checksum::Open(*read);
+        if (!payload) return DamagedSnapshot(org);
+        // A large buffer is heap memory, so its state (after the 8-byte
+        // checksum) is aligned; a tiny one may sit inside the string.
+        if (reinterpret_cast<uintptr_t>(payload->data()) % alignof(uint64_t) != 0) {
+          Result<SharedSnapshot> copy = CopyAligned(org, version, *read);
+          if (!copy.ok()) return copy.status();
+          snapshot = std::move(copy).value();
+          return Status::Ok();
+        }
+        snapshot = SharedSnapshot{version, *payload, std::move(read)};
+        return Status::Ok();
+      });
   if (!seen.ok()) return seen.status();
-  if (damaged) return DamagedSnapshot(org);
   return snapshot;
+}
+
+Result<uint64_t> RocksEventLog::SnapshotVersionAtOrBefore(const Uuid& org,
+                                                          uint64_t max_version) const {
+  uint64_t found = 0;
+  Result<bool> seen =
+      SeekSnapshot(org, max_version, [&found](uint64_t version, uint64_t, const std::string_view*) {
+        found = version;
+        return Status::Ok();
+      });
+  if (!seen.ok()) return seen.status();
+  return found;
 }
 
 }  // namespace ledger

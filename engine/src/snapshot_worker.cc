@@ -64,10 +64,8 @@ void SnapshotWorker::Run() {
 void SnapshotWorker::Consider(const Uuid& org, uint64_t version) {
   auto known = last_snapshot_.find(org);
   if (known == last_snapshot_.end()) {
-    uint64_t at = 0;  // only the version is wanted, not a copy of the state
-    (void)log_.VisitSnapshotAtOrBefore(org, UINT64_MAX,
-                                       [&at](uint64_t version, std::string_view) { at = version; });
-    known = last_snapshot_.emplace(org, at).first;
+    Result<uint64_t> newest = log_.SnapshotVersionAtOrBefore(org, UINT64_MAX);
+    known = last_snapshot_.emplace(org, newest.ok() ? *newest : 0).first;
   }
   if (version < known->second + every_) return;
   // A failure costs only replay time later: the log is unaffected.

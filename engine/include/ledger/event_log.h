@@ -127,10 +127,20 @@ class EventLog {
   using SnapshotVisitor = std::function<void(uint64_t version, std::string_view state)>;
   virtual Result<bool> VisitSnapshotAtOrBefore(const Uuid& org, uint64_t max_version,
                                                const SnapshotVisitor& visit) const = 0;
-  // The same snapshot, copied out once and checked as it is copied;
-  // nullopt if there is none.
+  // The same snapshot, read out once and checked; nullopt if there is none.
+  // `found` hears its version and size as soon as they are known, before
+  // its bytes (tens of MB for a large org) are read: a caller can start on
+  // the events after it meanwhile.
+  using SnapshotFound = std::function<void(uint64_t version, uint64_t bytes)>;
   virtual Result<std::optional<SharedSnapshot>> SharedSnapshotAtOrBefore(
-      const Uuid& org, uint64_t max_version) const = 0;
+      const Uuid& org, uint64_t max_version, const SnapshotFound& found) const = 0;
+  Result<std::optional<SharedSnapshot>> SharedSnapshotAtOrBefore(const Uuid& org,
+                                                                 uint64_t max_version) const {
+    return SharedSnapshotAtOrBefore(org, max_version, nullptr);
+  }
+  // Only the version of that snapshot (0: none), without reading its bytes.
+  virtual Result<uint64_t> SnapshotVersionAtOrBefore(const Uuid& org,
+                                                     uint64_t max_version) const = 0;
   // The same snapshot, copied out; nullopt if there is none.
   Result<std::optional<Snapshot>> SnapshotAtOrBefore(const Uuid& org, uint64_t max_version) const {
     std::optional<Snapshot> found;
