@@ -547,7 +547,7 @@ int DamageSnapshots(const std::string& path) {
   }
   it.reset();
   // A lost mark leaves its snapshot found the way unmarked ones are; a
-  // damaged one makes the seek fail.
+  // damaged one still leads to it.
   for (size_t i = 0; i < marks.size(); ++i) {
     if (i % 3 == 0 && !db->Delete(rocksdb::WriteOptions(), snapshots, marks[i]).ok())
       throw std::runtime_error("delete");

@@ -90,7 +90,8 @@ class RocksEventLog final : public EventLog {
   // size, and a null `stored`. A snapshot written before marks existed has
   // none: the seek then lands on the snapshot itself and reads it, and
   // `stored` points to its stored value (checksum and state), valid only
-  // during the call. Returns whether there was one.
+  // during the call. Returns whether there was one. The size is a hint: 0
+  // if the mark is damaged.
   using SnapshotSeen = std::function<Status(uint64_t version, uint64_t stored_bytes,
                                             const std::string_view* stored)>;
   Result<bool> SeekSnapshot(const Uuid& org, uint64_t max_version, const SnapshotSeen& found) const;

@@ -89,19 +89,25 @@ Result<bool> RocksEventLog::SeekSnapshot(const Uuid& org, uint64_t max_version,
     return false;
   }
   std::string_view key = it->key().ToStringView();
+  if (key.size() != keys::kEventKeyBytes && key.size() != keys::kEventKeyBytes + 1) {
+    return Status::Corruption("snapshot key of org " + org.ToString() + " is damaged");
+  }
   uint64_t version = coding::GetFixed64BigEndian(key.substr(keys::kOrgBytes));
   std::string_view value = it->value().ToStringView();
   if (key.size() == keys::kEventKeyBytes) {
     LEDGER_RETURN_IF_ERROR(found(version, value.size(), &value));  // no mark: read already
     return true;
   }
-  if (key.size() != keys::kEventKeyBytes + 1 || value.size() != 8) {
-    return Status::Corruption("snapshot mark of org " + org.ToString() + " is damaged");
-  }
-  LEDGER_RETURN_IF_ERROR(found(version, coding::GetFixed64(value), nullptr));
+  // The size is only a hint (whether to read the events after the snapshot
+  // aside): a damaged one still leads to the snapshot, which is checked.
+  uint64_t size = value.size() == 8 ? coding::GetFixed64(value) : 0;
+  LEDGER_RETURN_IF_ERROR(found(version, size, nullptr));
   return true;
 }
 
+// Not from the seek's point-in-time view: snapshots are never deleted, so a
+// marked one cannot go between the two reads (pruning them would need one
+// RocksDB snapshot for both).
 Status RocksEventLog::ReadSnapshot(const Uuid& org, uint64_t version, std::string* stored) const {
   rocksdb::Status read =
       db_->Get(SnapshotReadOptions(), columns_[kSnapshots], SnapshotKey(org, version), stored);
