@@ -151,10 +151,13 @@ TEST_F(CorruptionTest, DamagedTreeNodeIsReported) {
   EXPECT_TRUE(Names(status, "seqs 17..32")) << status.ToString();
 }
 
-// Snapshots are a cache, but a damaged one must never be unpacked: both ways
-// of reading one check its checksum. The shared copy (what as-of queries
-// unpack, keeping missions and tasks packed in it) equals the stored bytes
-// and is 8-byte aligned for FlatBuffers.
+// Snapshots are a cache, but a damaged one must never be used: both ways of
+// reading one check its checksum, or hand the check to the caller
+// (SnapshotCheck::kByCaller, which as-of queries run beside the unpacking).
+// The shared bytes (what as-of queries unpack, keeping missions and tasks
+// packed in them) equal the stored ones and are 8-byte aligned for
+// FlatBuffers, both when kept where RocksDB read them (a large blob) and
+// when copied (a small one).
 TEST_F(CorruptionTest, DamagedSnapshotIsRefusedByBothReadsAndAnIntactOneIsCopiedWhole) {
   std::string state(100'003, '\0');  // a blob (over 4 KiB), not a multiple of 8
   for (size_t i = 0; i < state.size(); ++i) state[i] = static_cast<char>(i * 131 % 251);
@@ -168,6 +171,13 @@ TEST_F(CorruptionTest, DamagedSnapshotIsRefusedByBothReadsAndAnIntactOneIsCopied
     EXPECT_EQ((*shared)->version, 10u);
     EXPECT_EQ((*shared)->state, state);
     EXPECT_EQ(reinterpret_cast<uintptr_t>((*shared)->state.data()) % 8, 0u);
+    EXPECT_TRUE((*shared)->Intact());
+    Result<std::optional<SharedSnapshot>> unchecked =
+        log->SharedSnapshotAtOrBefore(org_, 29, nullptr, SnapshotCheck::kByCaller);
+    ASSERT_TRUE(unchecked.ok() && unchecked->has_value()) << unchecked.status().ToString();
+    EXPECT_EQ((*unchecked)->state, state);
+    EXPECT_TRUE((*unchecked)->unchecked_sum.has_value());
+    EXPECT_TRUE((*unchecked)->Intact());
     Result<std::optional<SharedSnapshot>> none = log->SharedSnapshotAtOrBefore(org_, 9);
     ASSERT_TRUE(none.ok());
     EXPECT_FALSE(none->has_value());
@@ -187,10 +197,23 @@ TEST_F(CorruptionTest, DamagedSnapshotIsRefusedByBothReadsAndAnIntactOneIsCopied
       org_, 29, [&visited](uint64_t, std::string_view) { visited = true; });
   EXPECT_EQ(seen.status().code(), Code::kCorruption);
   EXPECT_FALSE(visited);
-  // The newer one is intact.
+  // Left to the caller, the damaged bytes come back and fail the check.
+  Result<std::optional<SharedSnapshot>> unchecked =
+      log->SharedSnapshotAtOrBefore(org_, 29, nullptr, SnapshotCheck::kByCaller);
+  ASSERT_TRUE(unchecked.ok() && unchecked->has_value()) << unchecked.status().ToString();
+  EXPECT_EQ((*unchecked)->version, 10u);
+  EXPECT_NE((*unchecked)->state, state);
+  EXPECT_FALSE((*unchecked)->Intact());
+  // The newer one is intact; a small one is copied out and checked as it
+  // is copied, whoever was to check it.
   shared = log->SharedSnapshotAtOrBefore(org_, 30);
   ASSERT_TRUE(shared.ok() && shared->has_value());
   EXPECT_EQ((*shared)->state, "a newer one");
+  unchecked = log->SharedSnapshotAtOrBefore(org_, 30, nullptr, SnapshotCheck::kByCaller);
+  ASSERT_TRUE(unchecked.ok() && unchecked->has_value());
+  EXPECT_EQ((*unchecked)->state, "a newer one");
+  EXPECT_FALSE((*unchecked)->unchecked_sum.has_value());
+  EXPECT_TRUE((*unchecked)->Intact());
 }
 
 // Snapshots are found by their marks, without reading any snapshot. One

@@ -1,8 +1,9 @@
-// UnpackState verifies a snapshot in two steps (the OrgStateOutline, then
-// each entity table on the thread that unpacks it). These tests hold it to
-// FlatBuffers' own verifier of the whole OrgState: it accepts exactly the
-// snapshots that verifier accepts (below its table limit), whichever thread
-// meets the bad table.
+// UnpackState verifies a snapshot in steps: the OrgStateOutline, then each
+// entity table as it unpacks it, and each mission and task table, left
+// packed, when it is first read (lazy_by_id.h). These tests hold it to
+// FlatBuffers' own verifier of the whole OrgState: a snapshot is refused, or
+// one of its missions or tasks dropped when read, exactly when that verifier
+// refuses it (below its table limit).
 #include <gtest/gtest.h>
 
 #include <cstring>
@@ -62,8 +63,8 @@ int FilledLists(const std::string& packed) {
   return filled;
 }
 
-// The random org plus more tasks than kTasksWorthASecondThread, so that
-// tasks unpack on a second thread.
+// The random org plus 5,000 missions and tasks, the lists a busy org keeps
+// packed.
 State LargeState() {
   State s = RandomState();
   uint64_t next = 100;
@@ -143,31 +144,69 @@ TEST(StateSnapshotTest, LargeStateRoundTrips) {
   EXPECT_GE(FilledLists(packed), 20) << "the random history should reach most lists";
 }
 
-// A table whose vtable offset points outside the buffer, in the list the
-// second thread unpacks (tasks) and in one this thread does (missions).
-TEST(StateSnapshotTest, ABrokenTableOnEitherThreadIsCorruption) {
+// Reads every mission and task (iteration unpacks them all); returns how
+// many tables were dropped.
+size_t ReadAllPacked(const State& s) {
+  size_t read = 0;
+  for ([[maybe_unused]] const auto& entry : s.missions) ++read;
+  for ([[maybe_unused]] const auto& entry : s.tasks) ++read;
+  EXPECT_EQ(read, s.missions.size() + s.tasks.size());
+  return s.missions.dropped() + s.tasks.dropped();
+}
+
+// A table whose vtable offset points outside the buffer: in an unpacked list
+// (employees) the snapshot is refused; in a packed one (tasks, missions) the
+// snapshot unpacks, and that one entity is dropped when it is first read,
+// by a lookup or by iteration, and never read.
+TEST(StateSnapshotTest, ABrokenTableIsRefusedOrItsPackedEntityDropped) {
   const std::string packed = PackState(LargeState());
   const state::OrgState* root = state::GetOrgState(packed.data());
-  for (size_t offset :
-       {TableOffset(packed, root->tasks(), 4'321), TableOffset(packed, root->missions(), 2'718),
-        TableOffset(packed, root->employees(), 19)}) {
+  auto break_table = [&packed](size_t offset) {
     std::string damaged = packed;
     const int32_t far = 0x7fff0000;
     std::memcpy(damaged.data() + offset, &far, sizeof far);
-    ASSERT_FALSE(FullyVerified(damaged));
+    EXPECT_FALSE(FullyVerified(damaged));
+    return damaged;
+  };
+
+  Result<State> refused = UnpackState(break_table(TableOffset(packed, root->employees(), 19)));
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), Code::kCorruption);
+
+  for (bool tasks : {true, false}) {
+    SCOPED_TRACE(tasks ? "tasks" : "missions");
+    const size_t index = tasks ? 4'321 : 2'718;
+    const flatbuffers::String* broken_id =
+        tasks ? root->tasks()->Get(index)->id() : root->missions()->Get(index)->id();
+    const Uuid broken = *Uuid::Parse(broken_id->string_view());
+    const std::string damaged = break_table(tasks ? TableOffset(packed, root->tasks(), index)
+                                                  : TableOffset(packed, root->missions(), index));
     Result<State> unpacked = UnpackState(damaged);
-    ASSERT_FALSE(unpacked.ok()) << "table at " << offset;
-    EXPECT_EQ(unpacked.status().code(), Code::kCorruption);
+    ASSERT_TRUE(unpacked.ok()) << unpacked.status().ToString();
+    const size_t before = tasks ? unpacked->tasks.size() : unpacked->missions.size();
+    EXPECT_EQ(tasks ? unpacked->tasks.count(broken) : unpacked->missions.count(broken), 0u);
+    EXPECT_EQ(ReadAllPacked(*unpacked), 1u);
+    EXPECT_EQ(tasks ? unpacked->tasks.size() : unpacked->missions.size(), before - 1);
+    // Every other entity is there, as packed.
+    Result<State> intact = UnpackState(packed);
+    ASSERT_TRUE(intact.ok());
+    for (const auto& [id, task] : intact->tasks) {
+      EXPECT_EQ(unpacked->tasks.count(id), tasks && id == broken ? 0u : 1u);
+    }
+    for (const auto& [id, mission] : intact->missions) {
+      EXPECT_EQ(unpacked->missions.count(id), !tasks && id == broken ? 0u : 1u);
+    }
   }
 }
 
-// Random byte changes anywhere: the two-step verification rejects exactly
-// what the whole-buffer verifier rejects (and, under ASan, reads nothing out
-// of bounds when it accepts). A damaged org id text is the one extra refusal.
-TEST(StateSnapshotTest, AcceptsExactlyWhatTheFullVerifierAccepts) {
+// Random byte changes anywhere: the snapshot is refused, or a mission or
+// task dropped once all are read, exactly when the whole-buffer verifier
+// refuses it (and, under ASan, nothing is read out of bounds either way). A
+// damaged org id text is the one extra refusal.
+TEST(StateSnapshotTest, RefusesOrDropsExactlyWhatTheFullVerifierRefuses) {
   const std::string packed = PackState(LargeState());
   std::mt19937_64 random(20261207);
-  int rejected = 0;
+  int rejected = 0, dropped = 0;
   for (int trial = 0; trial < 300; ++trial) {
     std::string damaged = packed;
     // Most of the buffer is text. Every other change lands in the first 4 KB,
@@ -182,10 +221,13 @@ TEST(StateSnapshotTest, AcceptsExactlyWhatTheFullVerifierAccepts) {
     const bool full = FullyVerified(damaged);
     Result<State> unpacked = UnpackState(damaged);
     const bool refused = !unpacked.ok() && unpacked.status().message() != "snapshot has no org id";
-    EXPECT_EQ(refused, !full) << "trial " << trial << ": " << unpacked.status().ToString();
+    const bool lost = unpacked.ok() && ReadAllPacked(*unpacked) > 0;
+    EXPECT_EQ(refused || lost, !full) << "trial " << trial << ": " << unpacked.status().ToString();
     rejected += !full;
+    dropped += lost;
   }
   EXPECT_GT(rejected, 10) << "the damage should break the structure in some trials";
+  EXPECT_GT(dropped, 0) << "some damage should land in a mission or task table";
 }
 
 }  // namespace

@@ -616,10 +616,12 @@ TEST(WriteModelTest, DamagedOrMissingSnapshotsChangeNothing) {
   }
 }
 
-// An org big enough that a query unpacks its tasks on a second thread and
-// reads the events after the snapshot on a third (state_snapshot.cc,
-// ledger_queries.cc): every state, at versions at, just after and between
-// snapshots, equals a plain replay; so it does once its snapshots are damaged.
+// An org big enough that a query checks its snapshot's checksum on a second
+// thread while it unpacks the snapshot, and reads the events after the
+// snapshot on a third (ledger_queries.cc): every state, at versions at, just
+// after and between snapshots, equals a plain replay; so it does once its
+// snapshots are damaged (a bit flipped in the middle, most likely in text,
+// is found by that checksum alone).
 TEST(WriteModelTest, LargeSnapshotsGiveTheSameStatesAsAReplay) {
   TempDir dir;
   LedgerOptions options;
@@ -651,8 +653,7 @@ TEST(WriteModelTest, LargeSnapshotsGiveTheSameStatesAsAReplay) {
   const uint64_t head = (*ledger)->log().Head(org)->size;
   Result<std::optional<Snapshot>> newest = (*ledger)->log().SnapshotAtOrBefore(org, head);
   ASSERT_TRUE(newest.ok() && newest->has_value());
-  ASSERT_GT((*newest)->state.size(), 1u << 20) << "too small to read the tail aside";
-  ASSERT_GE(UnpackState((*newest)->state)->tasks.size(), 4096u) << "too few tasks for a thread";
+  ASSERT_GT((*newest)->state.size(), 1u << 20) << "too small for the threads";
 
   std::vector<uint64_t> versions = {1, head};
   for (uint64_t v = 3'999; v < head; v += 1'333) versions.push_back(v);

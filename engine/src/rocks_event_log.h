@@ -42,7 +42,8 @@ class RocksEventLog final : public EventLog {
                                        const SnapshotVisitor& visit) const override;
   using EventLog::SharedSnapshotAtOrBefore;
   Result<std::optional<SharedSnapshot>> SharedSnapshotAtOrBefore(
-      const Uuid& org, uint64_t max_version, const SnapshotFound& found) const override;
+      const Uuid& org, uint64_t max_version, const SnapshotFound& found,
+      SnapshotCheck check) const override;
   Result<uint64_t> SnapshotVersionAtOrBefore(const Uuid& org, uint64_t max_version) const override;
   Status ReadOrg(const Uuid& org, uint64_t from_seq, size_t max_events,
                  std::vector<StoredEvent>* out) const override;
@@ -95,8 +96,9 @@ class RocksEventLog final : public EventLog {
   using SnapshotSeen = std::function<Status(uint64_t version, uint64_t stored_bytes,
                                             const std::string_view* stored)>;
   Result<bool> SeekSnapshot(const Uuid& org, uint64_t max_version, const SnapshotSeen& found) const;
-  // The stored value (checksum and state) of the org's snapshot at `version`.
-  Status ReadSnapshot(const Uuid& org, uint64_t version, std::string* stored) const;
+  // The stored value (checksum and state) of the org's snapshot at `version`,
+  // pinned where RocksDB read it (a blob's own buffer: no copy).
+  Status ReadSnapshot(const Uuid& org, uint64_t version, rocksdb::PinnableSlice* stored) const;
   Status OpenDatabase();
   Status OpenSubjectKeys();
   // Flushes (a clean close) if asked, then closes; safe if already closed.

@@ -108,7 +108,8 @@ Result<bool> RocksEventLog::SeekSnapshot(const Uuid& org, uint64_t max_version,
 // Not from the seek's point-in-time view: snapshots are never deleted, so a
 // marked one cannot go between the two reads (pruning them would need one
 // RocksDB snapshot for both).
-Status RocksEventLog::ReadSnapshot(const Uuid& org, uint64_t version, std::string* stored) const {
+Status RocksEventLog::ReadSnapshot(const Uuid& org, uint64_t version,
+                                   rocksdb::PinnableSlice* stored) const {
   rocksdb::Status read =
       db_->Get(SnapshotReadOptions(), columns_[kSnapshots], SnapshotKey(org, version), stored);
   if (read.IsNotFound()) {
@@ -121,25 +122,26 @@ Status RocksEventLog::ReadSnapshot(const Uuid& org, uint64_t version, std::strin
 
 Result<bool> RocksEventLog::VisitSnapshotAtOrBefore(const Uuid& org, uint64_t max_version,
                                                     const SnapshotVisitor& visit) const {
-  return SeekSnapshot(
-      org, max_version, [&](uint64_t version, uint64_t, const std::string_view* stored) {
-        std::string read;
-        if (!stored) LEDGER_RETURN_IF_ERROR(ReadSnapshot(org, version, &read));
-        std::optional<std::string_view> payload = checksum::Open(stored ? *stored : read);
-        if (!payload) return DamagedSnapshot(org);
-        // FlatBuffers reads scalars in place, so the state must be 8-byte
-        // aligned. A large value's buffer is (heap memory, then the 8-byte
-        // checksum), but a small state kept inline in a table block or the
-        // memtable may sit at any address: that one is copied.
-        std::string aligned;
-        std::string_view state = *payload;
-        if (reinterpret_cast<uintptr_t>(state.data()) % alignof(uint64_t) != 0) {
-          aligned.assign(state);
-          state = aligned;
-        }
-        visit(version, state);
-        return Status::Ok();
-      });
+  auto check_and_visit = [&](uint64_t version, uint64_t, const std::string_view* stored) {
+    rocksdb::PinnableSlice read;
+    if (!stored) LEDGER_RETURN_IF_ERROR(ReadSnapshot(org, version, &read));
+    std::optional<std::string_view> payload =
+        checksum::Open(stored ? *stored : read.ToStringView());
+    if (!payload) return DamagedSnapshot(org);
+    // FlatBuffers reads scalars in place, so the state must be 8-byte
+    // aligned. A large value's buffer is (heap memory, then the 8-byte
+    // checksum), but a small state kept inline in a table block or the
+    // memtable may sit at any address: that one is copied.
+    std::string aligned;
+    std::string_view state = *payload;
+    if (reinterpret_cast<uintptr_t>(state.data()) % alignof(uint64_t) != 0) {
+      aligned.assign(state);
+      state = aligned;
+    }
+    visit(version, state);
+    return Status::Ok();
+  };
+  return SeekSnapshot(org, max_version, check_and_visit);
 }
 
 namespace {
@@ -153,38 +155,54 @@ Result<SharedSnapshot> CopyAligned(const Uuid& org, uint64_t version, std::strin
   std::shared_ptr<uint64_t[]> words = std::make_shared_for_overwrite<uint64_t[]>(size / 8 + 1);
   char* bytes = reinterpret_cast<char*>(words.get());
   if (!checksum::CopyOpen(stored, bytes)) return DamagedSnapshot(org);
-  return SharedSnapshot{version, std::string_view(bytes, size), std::move(words)};
+  return SharedSnapshot{version, std::string_view(bytes, size), std::move(words), std::nullopt};
 }
+
+// Above this size a snapshot is a blob (min_blob_size is 4096), read into
+// a buffer of its own.
+constexpr size_t kKeepPinnedFromBytes = 64 << 10;
 
 }  // namespace
 
+bool SharedSnapshot::Intact() const {
+  return !unchecked_sum || checksum::Of(state) == *unchecked_sum;
+}
+
 Result<std::optional<SharedSnapshot>> RocksEventLog::SharedSnapshotAtOrBefore(
-    const Uuid& org, uint64_t max_version, const SnapshotFound& found) const {
+    const Uuid& org, uint64_t max_version, const SnapshotFound& found, SnapshotCheck check) const {
   std::optional<SharedSnapshot> snapshot;
   Result<bool> seen = SeekSnapshot(
       org, max_version, [&](uint64_t version, uint64_t bytes, const std::string_view* stored) {
         if (found) found(version, bytes);
-        if (stored) {
-          Result<SharedSnapshot> copy = CopyAligned(org, version, *stored);
+        // Read by key, and kept where RocksDB read it: a blob's value is
+        // read into a buffer of its own, which the state then keeps (copying
+        // it out cost 2 ms per 15 MB), and the check reads it in place.
+        std::shared_ptr<rocksdb::PinnableSlice> read;
+        if (!stored) {
+          read = std::make_shared<rocksdb::PinnableSlice>();
+          LEDGER_RETURN_IF_ERROR(ReadSnapshot(org, version, read.get()));
+        }
+        std::string_view value = stored ? *stored : read->ToStringView();
+        if (value.size() < checksum::kBytes) return DamagedSnapshot(org);
+        std::string_view state = value.substr(checksum::kBytes);
+        // Copied (and checked as it is copied): an unmarked snapshot's bytes,
+        // which belong to the seek's iterator; a small one, which may be
+        // pinned in a block of the block cache that the state should not
+        // hold; and one not 8-byte aligned (a large buffer is heap memory, so
+        // its state, after the 8-byte checksum, is).
+        if (read == nullptr || value.size() < kKeepPinnedFromBytes ||
+            reinterpret_cast<uintptr_t>(state.data()) % alignof(uint64_t) != 0) {
+          Result<SharedSnapshot> copy = CopyAligned(org, version, value);
           if (!copy.ok()) return copy.status();
           snapshot = std::move(copy).value();
           return Status::Ok();
         }
-        // Read by key into the buffer the state keeps: RocksDB copies a blob
-        // once from its file buffer, and the check reads it in place.
-        auto read = std::make_shared<std::string>();
-        LEDGER_RETURN_IF_ERROR(ReadSnapshot(org, version, read.get()));
-        std::optional<std::string_view> payload = checksum::Open(*read);
-        if (!payload) return DamagedSnapshot(org);
-        // A large buffer is heap memory, so its state (after the 8-byte
-        // checksum) is aligned; a tiny one may sit inside the string.
-        if (reinterpret_cast<uintptr_t>(payload->data()) % alignof(uint64_t) != 0) {
-          Result<SharedSnapshot> copy = CopyAligned(org, version, *read);
-          if (!copy.ok()) return copy.status();
-          snapshot = std::move(copy).value();
-          return Status::Ok();
+        uint64_t sum = coding::GetFixed64(value);
+        if (check == SnapshotCheck::kOnRead && checksum::Of(state) != sum) {
+          return DamagedSnapshot(org);
         }
-        snapshot = SharedSnapshot{version, *payload, std::move(read)};
+        snapshot = SharedSnapshot{version, state, std::move(read), std::nullopt};
+        if (check == SnapshotCheck::kByCaller) snapshot->unchecked_sum = sum;
         return Status::Ok();
       });
   if (!seen.ok()) return seen.status();

@@ -1,11 +1,9 @@
 // PackState / UnpackState: a State as a ledger.state.OrgState FlatBuffer,
 // with the generated object API doing the per-entity work.
 #include <algorithm>
-#include <future>
 
 #include "apply_util.h"
 #include "ledger/state.h"
-#include "parallel_for.h"
 
 namespace ledger {
 namespace {
@@ -29,11 +27,11 @@ auto PackSorted(FlatBufferBuilder& b, const Map& map) {
   return b.CreateVector(offsets);
 }
 
-// Each entity table is verified just before it is unpacked, by the thread
-// that unpacks it (UnpackState has checked only the outline); missions and
-// tasks, left packed, are verified the same way by KeepPacked below. A vector's
-// header was checked with the outline, so its offsets can be read; where
-// each one leads is what VerifyTable checks, as VerifyVectorOfTables would.
+// Each entity table is verified just before it is unpacked (UnpackState
+// has checked only the outline); missions and tasks stay packed and are
+// verified when first read (lazy_by_id.h). A vector's header was checked
+// with the outline, so its offsets can be read; where each one leads is
+// what VerifyTable checks, as VerifyVectorOfTables would.
 template <typename Table, typename Map, typename KeyOf>
 bool UnpackInto(flatbuffers::Verifier& verifier, const flatbuffers::Vector<Offset<Table>>* list,
                 Map& map, KeyOf key_of) {
@@ -65,29 +63,10 @@ bool UnpackById(flatbuffers::Verifier& verifier, const flatbuffers::Vector<Offse
   return true;
 }
 
-// Missions and tasks: each table verified now, unpacked when first used
-// (lazy_by_id.h).
-template <typename T>
-bool KeepPacked(flatbuffers::Verifier& verifier, const std::shared_ptr<const void>& owner,
-                const typename LazyById<T>::PackedList* list, LazyById<T>& map) {
-  if (list == nullptr) return true;
-  for (const auto* table : *list) {
-    if (!verifier.VerifyTable(table)) return false;
-  }
-  map.KeepPacked(owner, list);
-  return true;
-}
-
-// A verifier over the whole snapshot, one per thread (it counts as it goes).
-// The table limit is a bound on work, per verifier: two threads may
-// together accept twice as many tables as FlatBuffers' whole-buffer check.
 flatbuffers::Verifier SnapshotVerifier(std::string_view bytes) {
   return flatbuffers::Verifier(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(),
                                /*max_depth=*/64, /*max_tables=*/100'000'000);
 }
-
-// Below this many tasks a second thread costs more than it saves.
-constexpr size_t kTasksWorthASecondThread = 4096;
 
 }  // namespace
 
@@ -194,20 +173,9 @@ Result<State> UnpackState(std::string_view bytes, std::shared_ptr<const void> ow
   State s;
   std::optional<Uuid> org = Uuid::Parse(root->org_id() ? root->org_id()->string_view() : "");
   if (!org) return Status::Corruption("snapshot has no org id");
-  // Tasks and missions are most of a busy org's state. They stay packed, but
-  // verifying them is still most of an unpack: tasks are verified on the
-  // second core while this thread does the rest. Only s.tasks is touched
-  // there; the buffer is read-only.
-  std::future<bool> tasks;
-  bool valid = true;  // until a table fails; what was unpacked then goes with s
-  if (root->tasks() && root->tasks()->size() >= kTasksWorthASecondThread) {
-    tasks = std::async(kThreadElseDeferred, [&] {
-      flatbuffers::Verifier task_verifier = SnapshotVerifier(bytes);
-      return KeepPacked(task_verifier, owned, root->tasks(), s.tasks);
-    });
-  } else {
-    valid = KeepPacked(verifier, owned, root->tasks(), s.tasks);
-  }
+  // Missions and tasks, most of a busy org's state, stay packed.
+  s.missions.KeepPacked(owned, bytes, root->missions());
+  s.tasks.KeepPacked(owned, bytes, root->tasks());
   s.org = *org;
   s.version = root->version();
   s.recorded_at = root->recorded_at();
@@ -221,8 +189,9 @@ Result<State> UnpackState(std::string_view bytes, std::shared_ptr<const void> ow
   auto template_policy_key = [](const state::TemplatePolicyT& t) {
     return IdPair{apply::IdOf(t.template_id), apply::IdOf(t.policy_id)};
   };
-  valid =
-      valid && UnpackById(verifier, root->subscriptions(), s.subscriptions) &&
+  // Stops at the first table that fails; what was unpacked goes with s.
+  const bool valid =
+      UnpackById(verifier, root->subscriptions(), s.subscriptions) &&
       UnpackById(verifier, root->teams(), s.teams) &&
       UnpackById(verifier, root->roles(), s.roles) &&
       UnpackById(verifier, root->employees(), s.employees) &&
@@ -249,7 +218,6 @@ Result<State> UnpackState(std::string_view bytes, std::shared_ptr<const void> ow
       UnpackById(verifier, root->workflow_executions(), s.workflow_executions) &&
       UnpackById(verifier, root->integrations(), s.integrations) &&
       UnpackById(verifier, root->prompts(), s.prompts) &&
-      KeepPacked(verifier, owned, root->missions(), s.missions) &&
       UnpackById(verifier, root->agent_teams(), s.agent_teams);
   if (root->forgotten_subjects()) {
     for (const auto* subject : *root->forgotten_subjects()) {
@@ -266,8 +234,6 @@ Result<State> UnpackState(std::string_view bytes, std::shared_ptr<const void> ow
   }
   s.usage_records = root->usage_records();
   s.activities = root->activities();
-  // Joined before any return: the task thread writes s.tasks.
-  if (tasks.valid() && !tasks.get()) valid = false;  // rethrows what it threw (bad_alloc)
   if (!valid) return Status::Corruption("snapshot has an invalid entity table");
 
   // Derived indexes.

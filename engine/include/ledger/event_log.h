@@ -91,7 +91,18 @@ struct SharedSnapshot {
   uint64_t version = 0;
   std::string_view state;  // 8-byte aligned
   std::shared_ptr<const void> owner;
+  // Set only when the reader asked to check the bytes itself
+  // (SnapshotCheck::kByCaller): the XXH3-64 they must have.
+  std::optional<uint64_t> unchecked_sum;
+
+  // Whether the bytes are as written: checked on reading, or now.
+  bool Intact() const;
 };
+
+// Who checks a snapshot's checksum: the read, before it returns, or the
+// caller, with SharedSnapshot::Intact (on another core while it unpacks the
+// bytes, which the FlatBuffers verifier makes safe whatever they hold).
+enum class SnapshotCheck { kOnRead, kByCaller };
 
 struct TreeHead {
   uint64_t size = 0;
@@ -133,10 +144,11 @@ class EventLog {
   // the events after it meanwhile.
   using SnapshotFound = std::function<void(uint64_t version, uint64_t bytes)>;
   virtual Result<std::optional<SharedSnapshot>> SharedSnapshotAtOrBefore(
-      const Uuid& org, uint64_t max_version, const SnapshotFound& found) const = 0;
-  Result<std::optional<SharedSnapshot>> SharedSnapshotAtOrBefore(const Uuid& org,
-                                                                 uint64_t max_version) const {
-    return SharedSnapshotAtOrBefore(org, max_version, nullptr);
+      const Uuid& org, uint64_t max_version, const SnapshotFound& found,
+      SnapshotCheck check) const = 0;
+  Result<std::optional<SharedSnapshot>> SharedSnapshotAtOrBefore(
+      const Uuid& org, uint64_t max_version, const SnapshotFound& found = nullptr) const {
+    return SharedSnapshotAtOrBefore(org, max_version, found, SnapshotCheck::kOnRead);
   }
   // Only the version of that snapshot (0: none), without reading its bytes.
   virtual Result<uint64_t> SnapshotVersionAtOrBefore(const Uuid& org,
