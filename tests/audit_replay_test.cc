@@ -42,8 +42,8 @@ State StateAt(audit::AuditSource& source, const Uuid& org, const std::string& at
   return std::move(state).value();
 }
 
-template <typename T>
-const T& Get(const ById<T>& map, const std::string& id) {
+template <typename Map>
+const typename Map::mapped_type& Get(const Map& map, const std::string& id) {
   auto found = map.find(*Uuid::Parse(id));
   if (found == map.end()) throw std::runtime_error("no entity " + id);
   return found->second;

@@ -1,8 +1,8 @@
-// A state unpacked from a snapshot keeps its missions and tasks packed until
-// used (ledger/lazy_by_id.h). These tests hold the lazy lists to the plain
-// map they replace: the same entities by lookup, insertion and iteration,
-// copies independent of each other, and const lookups safe from several
-// threads at once.
+// A state unpacked from a snapshot keeps its missions, tasks and agent
+// requests packed until used (ledger/lazy_by_id.h). These tests hold the
+// lazy lists to the plain map they replace: the same entities by lookup,
+// insertion and iteration, copies independent of each other, and const
+// lookups safe from several threads at once.
 #include <gtest/gtest.h>
 
 #include <cstring>
@@ -28,6 +28,8 @@ constexpr int kMissions = 300;
 // Even numbers, so that the odd ones between them are absent ids.
 Uuid MissionId(int i) { return Numbered(2 * i); }
 Uuid TaskId(int i) { return Numbered(100'000 + 2 * i); }
+Uuid RequestId(int i) { return Numbered(200'000 + 2 * i); }
+constexpr int kRequests = 40;
 
 // An org with kMissions missions (1..kMissions) and a task for each.
 State Busy() {
@@ -50,6 +52,13 @@ State Busy() {
     task.input = std::string(100, 'x');  // longer than Text keeps in place
     s.tasks.emplace(TaskId(i), std::move(task));
   }
+  for (int i = 1; i <= kRequests; ++i) {
+    state::AgentRequestT request;
+    request.id = RequestId(i).ToString();
+    request.request_type = "request " + std::to_string(i);
+    request.required_approvals = static_cast<uint16_t>(i % 3);
+    s.agent_requests.emplace(RequestId(i), std::move(request));
+  }
   return s;
 }
 
@@ -65,6 +74,12 @@ TEST(LazyStateTest, UnpackLeavesMissionsAndTasksPackedUntilLookedUp) {
   EXPECT_EQ(s.missions.size(), size_t{kMissions});
   EXPECT_EQ(s.missions.packed(), size_t{kMissions});
   EXPECT_EQ(s.tasks.packed(), size_t{kMissions});
+  EXPECT_EQ(s.agent_requests.packed(), size_t{kRequests});
+  auto request = s.agent_requests.find(RequestId(17));
+  ASSERT_NE(request, s.agent_requests.end());
+  EXPECT_EQ(request->second.request_type, "request 17");
+  EXPECT_EQ(request->second.required_approvals, 2);
+  EXPECT_EQ(s.agent_requests.packed(), size_t{kRequests - 1});
 
   auto found = s.missions.find(MissionId(123));
   ASSERT_NE(found, s.missions.end());

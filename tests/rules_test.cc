@@ -1267,7 +1267,7 @@ std::vector<fb::Payload> Types(F& f, const Uuid& org, uint64_t from) {
 state::RequestStatus RequestStatus(F& f, const Uuid& org, const std::string& request) {
   Result<State> state = f.ledger().CurrentState(org);
   EXPECT_TRUE(state.ok());
-  return state->agent_requests.at(*Uuid::Parse(request)).status;
+  return state->agent_requests.find(*Uuid::Parse(request))->second.status;
 }
 
 TEST(RulesTest, OneRejectionResolvesTheRequestAtOnce) {

@@ -129,7 +129,7 @@ Result<State> LoadState(const EventLog& log, const Uuid& org, uint64_t max_versi
     });
   };
   // A damaged or foreign snapshot is only a lost shortcut: replay instead.
-  // The state keeps the snapshot's bytes: its missions and tasks stay
+  // The state keeps the snapshot's bytes: its missions, tasks and requests stay
   // packed there.
   Result<std::optional<SharedSnapshot>> snapshot =
       log.SharedSnapshotAtOrBefore(org, target, read_tail_aside, SnapshotCheck::kByCaller);

@@ -28,8 +28,8 @@ auto PackSorted(FlatBufferBuilder& b, const Map& map) {
 }
 
 // Each entity table is verified just before it is unpacked (UnpackState
-// has checked only the outline); missions and tasks stay packed and are
-// verified when first read (lazy_by_id.h). A vector's header was checked
+// has checked only the outline); missions, tasks and agent requests stay
+// packed and are verified when first read (lazy_by_id.h). A vector's header was checked
 // with the outline, so its offsets can be read; where each one leads is
 // what VerifyTable checks, as VerifyVectorOfTables would.
 template <typename Table, typename Map, typename KeyOf>
@@ -173,9 +173,11 @@ Result<State> UnpackState(std::string_view bytes, std::shared_ptr<const void> ow
   State s;
   std::optional<Uuid> org = Uuid::Parse(root->org_id() ? root->org_id()->string_view() : "");
   if (!org) return Status::Corruption("snapshot has no org id");
-  // Missions and tasks, most of a busy org's state, stay packed.
+  // Missions, tasks and agent requests, most of a busy org's state, stay
+  // packed.
   s.missions.KeepPacked(owned, bytes, root->missions());
   s.tasks.KeepPacked(owned, bytes, root->tasks());
+  s.agent_requests.KeepPacked(owned, bytes, root->agent_requests());
   s.org = *org;
   s.version = root->version();
   s.recorded_at = root->recorded_at();
@@ -205,7 +207,6 @@ Result<State> UnpackState(std::string_view bytes, std::shared_ptr<const void> ow
       UnpackById(verifier, root->mcp_categories(), s.mcp_categories) &&
       UnpackById(verifier, root->mcp_servers(), s.mcp_servers) &&
       UnpackById(verifier, root->mcp_configs(), s.mcp_configs) &&
-      UnpackById(verifier, root->agent_requests(), s.agent_requests) &&
       UnpackById(verifier, root->artifacts(), s.artifacts) &&
       UnpackById(verifier, root->sessions(), s.sessions) &&
       UnpackById(verifier, root->invitations(), s.invitations) &&

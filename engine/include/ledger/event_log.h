@@ -86,7 +86,7 @@ struct Snapshot {
 };
 
 // A snapshot's state bytes held by `owner`, shared with whatever is
-// unpacked from them (state.h: missions and tasks stay packed there).
+// unpacked from them (state.h: the lists that grow with an org's work stay packed there).
 struct SharedSnapshot {
   uint64_t version = 0;
   std::string_view state;  // 8-byte aligned

@@ -2,12 +2,11 @@
 // unpacked from a snapshot may stay packed in it until first used.
 //
 // Why: a busy org's state is mostly finished missions and tasks (80,000 in
-// the 1M-event org of ledger-state-bench), and unpacking each one is a map
-// node and several allocations. A query "as of T" needs only the ones the
-// events after the snapshot touch, and what its caller then reads. So
-// UnpackState leaves them packed; the first lookup of an id unpacks that one
-// entity into the map, and the first iteration unpacks all of them (after
-// which the snapshot's bytes are let go).
+// the 1M-event org of ledger-state-bench) and settled agent requests, and
+// unpacking each one is a map node and several allocations. A query "as of T" needs only the ones
+// the events after the snapshot touch, and what its caller then reads. So UnpackState leaves them
+// packed; the first lookup of an id unpacks that one entity into the map, and the first iteration
+// unpacks all of them (after which the snapshot's bytes are let go).
 //
 // Each packed table is verified (FlatBuffers' verifier) just before it is
 // first read, not all of them up front: verifying 80,000 tables was half an

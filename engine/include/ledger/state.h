@@ -47,9 +47,9 @@ struct State {
   ById<state::McpCategoryT> mcp_categories;
   ById<state::McpServerT> mcp_servers;
   ById<state::McpConfigT> mcp_configs;
-  ById<state::AgentRequestT> agent_requests;
-  // The two lists that grow with an org's work; may stay packed in the
+  // The lists that grow with an org's work; may stay packed in the
   // snapshot they were unpacked from until used (lazy_by_id.h).
+  LazyById<state::AgentRequestT> agent_requests;
   LazyById<state::MissionT> missions;
   LazyById<state::TaskT> tasks;
   ById<state::ArtifactT> artifacts;
@@ -89,7 +89,7 @@ struct State {
 // sorted by id, so equal states give equal bytes.
 std::string PackState(const State& state);
 Result<State> UnpackState(std::string_view bytes);  // copies the bytes
-// Keeps `owner`, which holds `bytes`, for the missions and tasks left packed.
+// Keeps `owner`, which holds `bytes`, for the lists left packed (lazy_by_id.h).
 Result<State> UnpackState(std::string_view bytes, std::shared_ptr<const void> owner);
 
 }  // namespace ledger
