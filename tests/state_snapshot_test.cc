@@ -1,9 +1,9 @@
 // UnpackState verifies a snapshot in steps: the OrgStateOutline, then each
-// entity table as it unpacks it, and each mission and task table, left
-// packed, when it is first read (lazy_by_id.h). These tests hold it to
-// FlatBuffers' own verifier of the whole OrgState: a snapshot is refused, or
-// one of its missions or tasks dropped when read, exactly when that verifier
-// refuses it (below its table limit).
+// entity table as it unpacks it, and each mission, task and agent request
+// table, left packed, when it is first read (lazy_by_id.h). These tests hold
+// it to FlatBuffers' own verifier of the whole OrgState: a snapshot is
+// refused, or one of its packed entities dropped when read, exactly when
+// that verifier refuses it (below its table limit).
 #include <gtest/gtest.h>
 
 #include <cstring>
@@ -144,63 +144,83 @@ TEST(StateSnapshotTest, LargeStateRoundTrips) {
   EXPECT_GE(FilledLists(packed), 20) << "the random history should reach most lists";
 }
 
-// Reads every mission and task (iteration unpacks them all); returns how
-// many tables were dropped.
+// Reads every mission, task and agent request (iteration unpacks them
+// all); returns how many tables were dropped.
 size_t ReadAllPacked(const State& s) {
   size_t read = 0;
   for ([[maybe_unused]] const auto& entry : s.missions) ++read;
   for ([[maybe_unused]] const auto& entry : s.tasks) ++read;
-  EXPECT_EQ(read, s.missions.size() + s.tasks.size());
-  return s.missions.dropped() + s.tasks.dropped();
+  for ([[maybe_unused]] const auto& entry : s.agent_requests) ++read;
+  EXPECT_EQ(read, s.missions.size() + s.tasks.size() + s.agent_requests.size());
+  return s.missions.dropped() + s.tasks.dropped() + s.agent_requests.dropped();
 }
 
-// A table whose vtable offset points outside the buffer: in an unpacked list
-// (employees) the snapshot is refused; in a packed one (tasks, missions) the
-// snapshot unpacks, and that one entity is dropped when it is first read,
-// by a lookup or by iteration, and never read.
+// Points a 4-byte offset at `offset` in a copy of `packed` far outside it.
+std::string BreakAt(const std::string& packed, size_t offset) {
+  std::string damaged = packed;
+  const int32_t far = 0x7fff0000;
+  std::memcpy(damaged.data() + offset, &far, sizeof far);
+  EXPECT_FALSE(FullyVerified(damaged));
+  return damaged;
+}
+
+// A broken table in an unpacked list (employees): the snapshot is refused.
+// In a packed one (tasks, missions), the snapshot unpacks and that entity
+// is dropped when first read, never read, and counted once: with its start
+// broken, lookups scan the list instead of searching it (hiding no
+// neighbour) and iteration drops it; with a field after its id broken, a
+// lookup of it drops it.
 TEST(StateSnapshotTest, ABrokenTableIsRefusedOrItsPackedEntityDropped) {
   const std::string packed = PackState(LargeState());
   const state::OrgState* root = state::GetOrgState(packed.data());
-  auto break_table = [&packed](size_t offset) {
-    std::string damaged = packed;
-    const int32_t far = 0x7fff0000;
-    std::memcpy(damaged.data() + offset, &far, sizeof far);
-    EXPECT_FALSE(FullyVerified(damaged));
-    return damaged;
-  };
-
-  Result<State> refused = UnpackState(break_table(TableOffset(packed, root->employees(), 19)));
+  Result<State> refused = UnpackState(BreakAt(packed, TableOffset(packed, root->employees(), 19)));
   ASSERT_FALSE(refused.ok());
   EXPECT_EQ(refused.status().code(), Code::kCorruption);
 
+  Result<State> intact = UnpackState(packed);
+  ASSERT_TRUE(intact.ok());
   for (bool tasks : {true, false}) {
-    SCOPED_TRACE(tasks ? "tasks" : "missions");
-    const size_t index = tasks ? 4'321 : 2'718;
-    const flatbuffers::String* broken_id =
-        tasks ? root->tasks()->Get(index)->id() : root->missions()->Get(index)->id();
-    const Uuid broken = *Uuid::Parse(broken_id->string_view());
-    const std::string damaged = break_table(tasks ? TableOffset(packed, root->tasks(), index)
-                                                  : TableOffset(packed, root->missions(), index));
-    Result<State> unpacked = UnpackState(damaged);
-    ASSERT_TRUE(unpacked.ok()) << unpacked.status().ToString();
-    const size_t before = tasks ? unpacked->tasks.size() : unpacked->missions.size();
-    EXPECT_EQ(tasks ? unpacked->tasks.count(broken) : unpacked->missions.count(broken), 0u);
-    EXPECT_EQ(ReadAllPacked(*unpacked), 1u);
-    EXPECT_EQ(tasks ? unpacked->tasks.size() : unpacked->missions.size(), before - 1);
-    // Every other entity is there, as packed.
-    Result<State> intact = UnpackState(packed);
-    ASSERT_TRUE(intact.ok());
-    for (const auto& [id, task] : intact->tasks) {
-      EXPECT_EQ(unpacked->tasks.count(id), tasks && id == broken ? 0u : 1u);
-    }
-    for (const auto& [id, mission] : intact->missions) {
-      EXPECT_EQ(unpacked->missions.count(id), !tasks && id == broken ? 0u : 1u);
+    for (bool start : {true, false}) {
+      SCOPED_TRACE(std::string(tasks ? "tasks" : "missions") + (start ? ", start" : ", field"));
+      const size_t index = tasks ? 4'321 : 2'718;
+      const auto* table =
+          tasks ? reinterpret_cast<const flatbuffers::Table*>(root->tasks()->Get(index))
+                : reinterpret_cast<const flatbuffers::Table*>(root->missions()->Get(index));
+      const Uuid broken = *Uuid::Parse(tasks ? root->tasks()->Get(index)->id()->string_view()
+                                             : root->missions()->Get(index)->id()->string_view());
+      const uint8_t* at =
+          start ? reinterpret_cast<const uint8_t*>(table)
+                : table->GetAddressOf(tasks ? flatbuffers::voffset_t{state::Task::VT_MISSION_ID}
+                                            : flatbuffers::voffset_t{state::Mission::VT_TITLE});
+      ASSERT_NE(at, nullptr);
+      Result<State> unpacked =
+          UnpackState(BreakAt(packed, reinterpret_cast<const char*>(at) - packed.data()));
+      ASSERT_TRUE(unpacked.ok()) << unpacked.status().ToString();
+      auto size = [&] { return tasks ? unpacked->tasks.size() : unpacked->missions.size(); };
+      auto dropped = [&] {
+        return tasks ? unpacked->tasks.dropped() : unpacked->missions.dropped();
+      };
+      const size_t before = size();
+      for (int lookup = 0; lookup < 2; ++lookup) {
+        EXPECT_EQ(tasks ? unpacked->tasks.count(broken) : unpacked->missions.count(broken), 0u);
+        EXPECT_EQ(dropped(), start ? 0u : 1u);
+        EXPECT_EQ(size(), start ? before : before - 1);
+      }
+      // Every other entity is found by lookup, as packed.
+      for (const auto& [id, task] : intact->tasks) {
+        ASSERT_EQ(unpacked->tasks.count(id), tasks && id == broken ? 0u : 1u);
+      }
+      for (const auto& [id, mission] : intact->missions) {
+        ASSERT_EQ(unpacked->missions.count(id), !tasks && id == broken ? 0u : 1u);
+      }
+      EXPECT_EQ(ReadAllPacked(*unpacked), 1u);
+      EXPECT_EQ(size(), before - 1);
     }
   }
 }
 
-// Random byte changes anywhere: the snapshot is refused, or a mission or
-// task dropped once all are read, exactly when the whole-buffer verifier
+// Random byte changes anywhere: the snapshot is refused, or a mission, task
+// or agent request dropped once all are read, exactly when the whole-buffer verifier
 // refuses it (and, under ASan, nothing is read out of bounds either way). A
 // damaged org id text is the one extra refusal.
 TEST(StateSnapshotTest, RefusesOrDropsExactlyWhatTheFullVerifierRefuses) {
@@ -227,7 +247,7 @@ TEST(StateSnapshotTest, RefusesOrDropsExactlyWhatTheFullVerifierRefuses) {
     dropped += lost;
   }
   EXPECT_GT(rejected, 10) << "the damage should break the structure in some trials";
-  EXPECT_GT(dropped, 0) << "some damage should land in a mission or task table";
+  EXPECT_GT(dropped, 0) << "some damage should land in a packed table";
 }
 
 }  // namespace

@@ -87,7 +87,16 @@ void SnapshotWorker::Consider(const Uuid& org, uint64_t version) {
   }
   State& state = kept->second;
   states_bytes_ += state.approx_bytes;
-  if (log_.PutSnapshot(org, {state.version, PackState(state)}).ok()) {
+  std::string packed = PackState(state);  // reads every packed entity
+  // An entity dropped as damaged (lazy_by_id.h) must not go missing from a
+  // snapshot that would then pass every check: the org is loaded afresh
+  // next time instead.
+  if (state.missions.dropped() + state.tasks.dropped() + state.agent_requests.dropped() != 0) {
+    states_bytes_ -= state.approx_bytes;
+    states_.erase(kept);
+    return;
+  }
+  if (log_.PutSnapshot(org, {state.version, std::move(packed)}).ok()) {
     known->second = state.version;
     ++written_;
   }

@@ -138,7 +138,8 @@ class EventLog {
   using SnapshotVisitor = std::function<void(uint64_t version, std::string_view state)>;
   virtual Result<bool> VisitSnapshotAtOrBefore(const Uuid& org, uint64_t max_version,
                                                const SnapshotVisitor& visit) const = 0;
-  // The same snapshot, read out once and checked; nullopt if there is none.
+  // The same snapshot, read out once and checked (unless `check` leaves that
+  // to the caller); nullopt if there is none.
   // `found` hears its version and size as soon as they are known, before
   // its bytes (tens of MB for a large org) are read: a caller can start on
   // the events after it meanwhile.

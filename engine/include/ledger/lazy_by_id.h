@@ -12,10 +12,13 @@
 // first read, not all of them up front: verifying 80,000 tables was half an
 // as-of query's unpacking. A table that fails is dropped, never read: it
 // counts in dropped(), not in size(), and no lookup or iteration gives it.
-// That needs a snapshot damaged after its checksum was computed (LoadState
-// checks the checksum first), that is, one forged with a matching XXH3; it
-// may then also hide neighbours from the binary search. Memory safety does
-// not rest on the checksum.
+// A damaged table makes lookups scan the list rather than search it, so it
+// hides no neighbour. All this needs a snapshot damaged after its checksum
+// was computed (LoadState checks the checksum first), that is, one forged
+// with a matching XXH3: memory safety does not rest on the checksum. (The
+// write model would then decide against a state without the dropped
+// entity, as against any forged state; the snapshot worker writes no
+// snapshot from one.)
 //
 // It behaves as the unordered_map it wraps: find, count, try_emplace and
 // iteration give the same entities, and references stay valid until the
@@ -30,6 +33,7 @@
 #include <cstddef>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -162,16 +166,16 @@ class LazyById {
     return packed_->Get(static_cast<flatbuffers::uoffset_t>(index));
   }
 
-  // The id of packed entry `index` (nil if damaged), reading only what the
-  // verifier has checked: the table's start and its id string. The whole
-  // table is verified when it is taken.
-  Uuid IdAt(size_t index) const {
+  // The id of packed entry `index`, reading only what the verifier has
+  // checked: the table's start and its id string (nullopt if they fail;
+  // nil if the text is no id). The whole table is verified when taken.
+  std::optional<Uuid> IdAt(size_t index) const {
     const Table* table = TableAt(index);
     flatbuffers::Verifier verifier = TableVerifier();
     const auto* fields = reinterpret_cast<const flatbuffers::Table*>(table);
     if (!verifier.VerifyTableStart(reinterpret_cast<const uint8_t*>(table)) ||
         !fields->VerifyOffset(verifier, Table::VT_ID) || !verifier.VerifyString(table->id())) {
-      return Uuid{};
+      return std::nullopt;
     }
     const flatbuffers::String* id = table->id();
     if (id == nullptr) return Uuid{};
@@ -185,9 +189,10 @@ class LazyById {
     size_t low = 0, high = packed_->size();
     while (low < high) {
       size_t mid = low + (high - low) / 2;
-      Uuid at = IdAt(mid);
-      if (at == id) return Take(mid, id);
-      if (at < id) {
+      std::optional<Uuid> at = IdAt(mid);
+      if (!at) return FindByScan(id);  // a damaged table: no order to go by
+      if (*at == id) return taken_[mid] ? map_.end() : Take(mid, id);  // taken: dropped
+      if (*at < id) {
         low = mid + 1;
       } else {
         high = mid;
@@ -196,11 +201,22 @@ class LazyById {
     return map_.end();
   }
 
+  // Every entry not yet taken, in turn: only for a list with a damaged
+  // table, so that it hides none of its neighbours from a lookup.
+  iterator FindByScan(const Uuid& id) const {
+    for (size_t i = 0; i < taken_.size(); ++i) {
+      if (taken_[i]) continue;
+      std::optional<Uuid> at = IdAt(i);
+      if (at && *at == id) return Take(i, id);
+    }
+    return map_.end();
+  }
+
   // Verifies entry `index` and unpacks it into the map, or drops it (end())
-  // if it fails. An entry taken before was found in the map already, so
-  // `index` is not taken. Unpacked aside first: if it throws (bad_alloc),
-  // nothing has changed.
+  // if it fails; either way it is taken, once. Unpacked aside first: if it
+  // throws (bad_alloc), nothing has changed.
   iterator Take(size_t index, const Uuid& id) const {
+    if (taken_[index]) return map_.find(id);
     const Table* table = TableAt(index);
     flatbuffers::Verifier verifier = TableVerifier();
     iterator it = map_.end();
@@ -220,7 +236,7 @@ class LazyById {
     std::scoped_lock lock(mutex_);
     if (left_ == 0) return;
     for (size_t i = 0; i < taken_.size() && left_ != 0; ++i) {
-      if (!taken_[i]) Take(i, IdAt(i));
+      if (!taken_[i]) Take(i, IdAt(i).value_or(Uuid{}));  // a damaged start fails Take too
     }
   }
 
