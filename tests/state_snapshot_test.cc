@@ -152,7 +152,7 @@ size_t ReadAllPacked(const State& s) {
   for ([[maybe_unused]] const auto& entry : s.tasks) ++read;
   for ([[maybe_unused]] const auto& entry : s.agent_requests) ++read;
   EXPECT_EQ(read, s.missions.size() + s.tasks.size() + s.agent_requests.size());
-  return s.missions.dropped() + s.tasks.dropped() + s.agent_requests.dropped();
+  return s.DroppedFromSnapshot();
 }
 
 // Points a 4-byte offset at `offset` in a copy of `packed` far outside it.

@@ -516,22 +516,39 @@ TEST(WriteModelTest, WithAndWithoutSnapshotsEveryVersionIsTheSame) {
   }
 }
 
+// The snapshots column of a closed log's database, opened raw to damage it.
+class RawSnapshots {
+ public:
+  explicit RawSnapshots(const std::string& path) {
+    rocksdb::Options options = LogRocksOptions();
+    std::vector<rocksdb::ColumnFamilyDescriptor> columns;
+    for (const char* name : {"default", "events", "global", "tree", "orgs", "subject_keys",
+                             "directory", "snapshots"}) {
+      columns.emplace_back(name, rocksdb::ColumnFamilyOptions(options));
+    }
+    columns.back().options.enable_blob_files = true;
+    rocksdb::DB* raw = nullptr;
+    rocksdb::Status opened = rocksdb::DB::Open(options, path, columns, &handles_, &raw);
+    if (!opened.ok()) throw std::runtime_error(opened.ToString());
+    db_.reset(raw);
+  }
+  ~RawSnapshots() {
+    for (rocksdb::ColumnFamilyHandle* handle : handles_) db_->DestroyColumnFamilyHandle(handle);
+  }
+  rocksdb::DB* db() { return db_.get(); }
+  rocksdb::ColumnFamilyHandle* snapshots() { return handles_.back(); }
+
+ private:
+  std::unique_ptr<rocksdb::DB> db_;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+};
+
 // Damages every snapshot of the database at `path` in one of five ways.
 // Returns how many it damaged.
 int DamageSnapshots(const std::string& path) {
-  rocksdb::Options options = LogRocksOptions();
-  std::vector<rocksdb::ColumnFamilyDescriptor> columns;
-  for (const char* name :
-       {"default", "events", "global", "tree", "orgs", "subject_keys", "directory", "snapshots"}) {
-    columns.emplace_back(name, rocksdb::ColumnFamilyOptions(options));
-  }
-  columns.back().options.enable_blob_files = true;
-  std::vector<rocksdb::ColumnFamilyHandle*> handles;
-  rocksdb::DB* raw = nullptr;
-  rocksdb::Status opened = rocksdb::DB::Open(options, path, columns, &handles, &raw);
-  if (!opened.ok()) throw std::runtime_error(opened.ToString());
-  std::unique_ptr<rocksdb::DB> db(raw);
-  rocksdb::ColumnFamilyHandle* snapshots = handles.back();
+  RawSnapshots raw(path);
+  rocksdb::DB* db = raw.db();
+  rocksdb::ColumnFamilyHandle* snapshots = raw.snapshots();
 
   // Snapshots (org and version) and their marks (one byte more, holding
   // the snapshot's size: rocks_event_log_aside.cc).
@@ -586,7 +603,6 @@ int DamageSnapshots(const std::string& path) {
     if (!db->Put(rocksdb::WriteOptions(), snapshots, key, damaged).ok())
       throw std::runtime_error("put");
   }
-  for (rocksdb::ColumnFamilyHandle* handle : handles) db->DestroyColumnFamilyHandle(handle);
   return static_cast<int>(all.size());
 }
 
@@ -622,14 +638,22 @@ TEST(WriteModelTest, DamagedOrMissingSnapshotsChangeNothing) {
 // after and between snapshots, equals a plain replay; so it does once its
 // snapshots are damaged (a bit flipped in the middle, most likely in text,
 // is found by that checksum alone).
-TEST(WriteModelTest, LargeSnapshotsGiveTheSameStatesAsAReplay) {
-  TempDir dir;
+// Options for a log in `dir` that snapshots every 4,000 events, unsynced.
+LedgerOptions LargeOrgOptions(const TempDir& dir) {
   LedgerOptions options;
   options.log = testing::OptionsIn(dir);
   options.log.sync = false;
   options.snapshot_every = 4'000;
-  auto ledger = Ledger::Open(options);
-  ASSERT_TRUE(ledger.ok()) << ledger.status().ToString();
+  return options;
+}
+
+// Opens a ledger and fills one org (5,200 missions and tasks) until its
+// newest snapshot is over 1 MiB: queries then check such a snapshot's
+// checksum on a second thread while they unpack it (ledger_queries.cc).
+void BuildLargeOrg(const LedgerOptions& options, std::unique_ptr<Ledger>* ledger, Uuid* org) {
+  auto opened = Ledger::Open(options);
+  ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+  *ledger = std::move(opened).value();
   tools::HistoryOptions generated;
   generated.orgs = 1;
   generated.employees_per_org = 40;
@@ -649,11 +673,20 @@ TEST(WriteModelTest, LargeSnapshotsGiveTheSameStatesAsAReplay) {
     }
   }
   (*ledger)->WaitForSnapshots();
-  const Uuid org = history->orgs.front();
-  const uint64_t head = (*ledger)->log().Head(org)->size;
-  Result<std::optional<Snapshot>> newest = (*ledger)->log().SnapshotAtOrBefore(org, head);
+  *org = history->orgs.front();
+  const uint64_t head = (*ledger)->log().Head(*org)->size;
+  Result<std::optional<Snapshot>> newest = (*ledger)->log().SnapshotAtOrBefore(*org, head);
   ASSERT_TRUE(newest.ok() && newest->has_value());
   ASSERT_GT((*newest)->state.size(), 1u << 20) << "too small for the threads";
+}
+
+TEST(WriteModelTest, LargeSnapshotsGiveTheSameStatesAsAReplay) {
+  TempDir dir;
+  const LedgerOptions options = LargeOrgOptions(dir);
+  std::unique_ptr<Ledger> ledger;
+  Uuid org;
+  ASSERT_NO_FATAL_FAILURE(BuildLargeOrg(options, &ledger, &org));
+  const uint64_t head = ledger->log().Head(org)->size;
 
   std::vector<uint64_t> versions = {1, head};
   for (uint64_t v = 3'999; v < head; v += 1'333) versions.push_back(v);
@@ -663,8 +696,8 @@ TEST(WriteModelTest, LargeSnapshotsGiveTheSameStatesAsAReplay) {
     State replayed;
     replayed.org = org;
     for (uint64_t version : versions) {
-      ASSERT_TRUE(ReplayInto((*ledger)->log(), version, &replayed).ok());
-      Result<State> loaded = (*ledger)->StateAt(org, version);
+      ASSERT_TRUE(ReplayInto(ledger->log(), version, &replayed).ok());
+      Result<State> loaded = ledger->StateAt(org, version);
       ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
       ASSERT_EQ(loaded->version, version);
       ExpectSameState(PackState(*loaded), PackState(replayed),
@@ -673,11 +706,54 @@ TEST(WriteModelTest, LargeSnapshotsGiveTheSameStatesAsAReplay) {
     }
   };
   expect_replayed_states("intact:");
-  ledger->reset();
+  ledger.reset();
   EXPECT_GT(DamageSnapshots(options.log.path), 0);  // fewer when the snapshot thread lags (TSan)
-  ledger = Ledger::Open(options);
-  ASSERT_TRUE(ledger.ok()) << ledger.status().ToString();
+  auto reopened = Ledger::Open(options);
+  ASSERT_TRUE(reopened.ok()) << reopened.status().ToString();
+  ledger = std::move(reopened).value();
   expect_replayed_states("damaged:");
+}
+
+// A forged large snapshot that every structural check accepts (one letter
+// of a team's name changed, its mark intact) is refused by its checksum
+// alone, which a query checks on a second thread while it unpacks
+// (SnapshotCheck::kByCaller): the state comes from a replay instead.
+TEST(WriteModelTest, LargeSnapshotWithForgedTextIsRefusedByItsChecksum) {
+  TempDir dir;
+  const LedgerOptions options = LargeOrgOptions(dir);
+  std::unique_ptr<Ledger> ledger;
+  Uuid org;
+  ASSERT_NO_FATAL_FAILURE(BuildLargeOrg(options, &ledger, &org));
+  const uint64_t head = ledger->log().Head(org)->size;
+  const uint64_t version = (*ledger->log().SnapshotAtOrBefore(org, head))->version;
+  Result<State> intact = ledger->StateAt(org, version);
+  ASSERT_TRUE(intact.ok()) << intact.status().ToString();
+  ASSERT_FALSE(intact->teams.empty());
+  const std::string name = intact->teams.begin()->second.name.str();
+  ASSERT_GE(name.size(), 4u);
+  ledger.reset();
+  {
+    RawSnapshots raw(options.log.path);
+    std::string value;
+    ASSERT_TRUE(
+        raw.db()
+            ->Get(rocksdb::ReadOptions(), raw.snapshots(), keys::Event(org, version), &value)
+            .ok());
+    size_t at = value.find(name);
+    ASSERT_NE(at, std::string::npos);
+    value[at] = value[at] == 'Q' ? 'R' : 'Q';  // still UTF-8: the verifier accepts it
+    ASSERT_TRUE(
+        raw.db()
+            ->Put(rocksdb::WriteOptions(), raw.snapshots(), keys::Event(org, version), value)
+            .ok());
+  }
+  auto reopened = Ledger::Open(options);
+  ASSERT_TRUE(reopened.ok()) << reopened.status().ToString();
+  ledger = std::move(reopened).value();
+  // Had the forged snapshot been used, the state would hold the forged name.
+  Result<State> loaded = ledger->StateAt(org, version);
+  ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+  ExpectSameState(PackState(*loaded), PackState(*intact), "forged snapshot");
 }
 
 }  // namespace

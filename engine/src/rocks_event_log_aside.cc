@@ -197,12 +197,11 @@ Result<std::optional<SharedSnapshot>> RocksEventLog::SharedSnapshotAtOrBefore(
           snapshot = std::move(copy).value();
           return Status::Ok();
         }
-        uint64_t sum = coding::GetFixed64(value);
-        if (check == SnapshotCheck::kOnRead && checksum::Of(state) != sum) {
-          return DamagedSnapshot(org);
+        snapshot = SharedSnapshot{version, state, std::move(read), coding::GetFixed64(value)};
+        if (check == SnapshotCheck::kOnRead) {
+          if (!snapshot->Intact()) return DamagedSnapshot(org);
+          snapshot->unchecked_sum.reset();
         }
-        snapshot = SharedSnapshot{version, state, std::move(read), std::nullopt};
-        if (check == SnapshotCheck::kByCaller) snapshot->unchecked_sum = sum;
         return Status::Ok();
       });
   if (!seen.ok()) return seen.status();

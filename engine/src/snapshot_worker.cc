@@ -91,7 +91,7 @@ void SnapshotWorker::Consider(const Uuid& org, uint64_t version) {
   // An entity dropped as damaged (lazy_by_id.h) must not go missing from a
   // snapshot that would then pass every check: the org is loaded afresh
   // next time instead.
-  if (state.missions.dropped() + state.tasks.dropped() + state.agent_requests.dropped() != 0) {
+  if (state.DroppedFromSnapshot() != 0) {
     states_bytes_ -= state.approx_bytes;
     states_.erase(kept);
     return;

@@ -83,6 +83,11 @@ struct State {
 
   bool exists() const { return organization.has_value(); }
   bool deleted() const { return exists() && organization->deleted_at != 0; }
+  // Packed entities found damaged when read and dropped (lazy_by_id.h):
+  // nonzero means this state is not the snapshot's whole content.
+  size_t DroppedFromSnapshot() const {
+    return agent_requests.dropped() + missions.dropped() + tasks.dropped();
+  }
 };
 
 // A snapshot: the state as a ledger.state.OrgState FlatBuffer. Lists are
