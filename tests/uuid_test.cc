@@ -26,7 +26,7 @@ std::optional<std::array<uint8_t, 16>> ReferenceUuidParse(std::string_view text)
       continue;
     }
     if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    size_t value = c == '\0' ? std::string::npos : kDigits.find(c);
+    size_t value = kDigits.find(c);
     if (value == std::string::npos) return std::nullopt;
     out[nibble / 2] |= static_cast<uint8_t>(nibble % 2 == 0 ? value << 4 : value);
     ++nibble;

@@ -632,12 +632,6 @@ TEST(WriteModelTest, DamagedOrMissingSnapshotsChangeNothing) {
   }
 }
 
-// An org big enough that a query checks its snapshot's checksum on a second
-// thread while it unpacks the snapshot, and reads the events after the
-// snapshot on a third (ledger_queries.cc): every state, at versions at, just
-// after and between snapshots, equals a plain replay; so it does once its
-// snapshots are damaged (a bit flipped in the middle, most likely in text,
-// is found by that checksum alone).
 // Options for a log in `dir` that snapshots every 4,000 events, unsynced.
 LedgerOptions LargeOrgOptions(const TempDir& dir) {
   LedgerOptions options;
@@ -647,8 +641,8 @@ LedgerOptions LargeOrgOptions(const TempDir& dir) {
   return options;
 }
 
-// Opens a ledger and fills one org (5,200 missions and tasks) until its
-// newest snapshot is over 1 MiB: queries then check such a snapshot's
+// Opens a ledger and fills one org with 5,200 missions and tasks, and checks
+// that its newest snapshot is over 1 MiB: queries check such a snapshot's
 // checksum on a second thread while they unpack it (ledger_queries.cc).
 void BuildLargeOrg(const LedgerOptions& options, std::unique_ptr<Ledger>* ledger, Uuid* org) {
   auto opened = Ledger::Open(options);
@@ -680,6 +674,12 @@ void BuildLargeOrg(const LedgerOptions& options, std::unique_ptr<Ledger>* ledger
   ASSERT_GT((*newest)->state.size(), 1u << 20) << "too small for the threads";
 }
 
+// An org big enough that a query checks its snapshot's checksum on a second
+// thread while it unpacks the snapshot, and reads the events after the
+// snapshot on a third (ledger_queries.cc): every state, at versions at, just
+// after and between snapshots, equals a plain replay; so it does once its
+// snapshots are damaged (a bit flipped in the middle, most likely in text,
+// is found by that checksum alone).
 TEST(WriteModelTest, LargeSnapshotsGiveTheSameStatesAsAReplay) {
   TempDir dir;
   const LedgerOptions options = LargeOrgOptions(dir);
@@ -715,7 +715,7 @@ TEST(WriteModelTest, LargeSnapshotsGiveTheSameStatesAsAReplay) {
 }
 
 // A forged large snapshot that every structural check accepts (one letter
-// of a team's name changed, its mark intact) is refused by its checksum
+// of text changed where a team's name first appears, its mark intact) is refused by its checksum
 // alone, which a query checks on a second thread while it unpacks
 // (SnapshotCheck::kByCaller): the state comes from a replay instead.
 TEST(WriteModelTest, LargeSnapshotWithForgedTextIsRefusedByItsChecksum) {
@@ -725,7 +725,7 @@ TEST(WriteModelTest, LargeSnapshotWithForgedTextIsRefusedByItsChecksum) {
   Uuid org;
   ASSERT_NO_FATAL_FAILURE(BuildLargeOrg(options, &ledger, &org));
   const uint64_t head = ledger->log().Head(org)->size;
-  const uint64_t version = (*ledger->log().SnapshotAtOrBefore(org, head))->version;
+  const uint64_t version = *ledger->log().SnapshotVersionAtOrBefore(org, head);
   Result<State> intact = ledger->StateAt(org, version);
   ASSERT_TRUE(intact.ok()) << intact.status().ToString();
   ASSERT_FALSE(intact->teams.empty());

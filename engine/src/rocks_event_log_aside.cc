@@ -197,11 +197,12 @@ Result<std::optional<SharedSnapshot>> RocksEventLog::SharedSnapshotAtOrBefore(
           snapshot = std::move(copy).value();
           return Status::Ok();
         }
-        snapshot = SharedSnapshot{version, state, std::move(read), coding::GetFixed64(value)};
+        SharedSnapshot read_one{version, state, std::move(read), coding::GetFixed64(value)};
         if (check == SnapshotCheck::kOnRead) {
-          if (!snapshot->Intact()) return DamagedSnapshot(org);
-          snapshot->unchecked_sum.reset();
+          if (!read_one.Intact()) return DamagedSnapshot(org);
+          read_one.unchecked_sum.reset();
         }
+        snapshot = std::move(read_one);
         return Status::Ok();
       });
   if (!seen.ok()) return seen.status();

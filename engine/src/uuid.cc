@@ -29,7 +29,8 @@ bool HexToBytes(const char* digits, uint8_t* out) {
   // Signed byte compares: bytes from 0x80 up are negative, so neither range.
   const __m128i is_digit = _mm_and_si128(_mm_cmpgt_epi8(c, _mm_set1_epi8('0' - 1)),
                                          _mm_cmplt_epi8(c, _mm_set1_epi8('9' + 1)));
-  const __m128i lower = _mm_or_si128(c, _mm_set1_epi8(0x20));  // only A-F land in a-f
+  const __m128i lower =
+      _mm_or_si128(c, _mm_set1_epi8(0x20));  // a-f, and of the rest only A-F, land in a-f
   const __m128i is_letter = _mm_and_si128(_mm_cmpgt_epi8(lower, _mm_set1_epi8('a' - 1)),
                                           _mm_cmplt_epi8(lower, _mm_set1_epi8('f' + 1)));
   if (_mm_movemask_epi8(_mm_or_si128(is_digit, is_letter)) != 0xffff) return false;
