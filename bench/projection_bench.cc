@@ -350,7 +350,7 @@ void PrintBreakdown(const Breakdown& b) {
                 b.events / std::max(seconds, 1e-9));
   };
   std::printf(
-      "\n  the rebuild's steps, each alone (%llu events, %llu rows, %.1f MB of COPY text):\n",
+      "\n  the rebuild's steps, each alone (%llu events, %llu rows, %.1f MB of COPY data):\n",
       static_cast<unsigned long long>(b.events), static_cast<unsigned long long>(b.rows),
       b.copy_bytes / 1e6);
   std::printf("    ours (one thread):\n");
@@ -359,10 +359,10 @@ void PrintBreakdown(const Breakdown& b) {
   line("event rows (payload JSON, personal fields)", b.event_rows);
   line("usage rows", b.usage_rows);
   line("entity rows (final states)", b.entity_rows);
-  line("COPY text formatting (AppendCopyLine)", b.copy_lines);
+  line("COPY encoding (binary: AppendCopyTuple)", b.copy_encode);
   line("= ours in total",
-       b.read + b.fold + b.event_rows + b.usage_rows + b.entity_rows + b.copy_lines);
-  std::printf("    PostgreSQL (one connection, pre-rendered lines):\n");
+       b.read + b.fold + b.event_rows + b.usage_rows + b.entity_rows + b.copy_encode);
+  std::printf("    PostgreSQL (one connection, rows encoded ahead):\n");
   line("COPY events", b.copy_events);
   line("COPY usage_records", b.copy_usage);
   line("COPY entity tables", b.copy_entities);
@@ -468,9 +468,9 @@ void PrintJson(const Flags& flags, const Report& r) {
   if (const auto& b = r.breakdown) {
     std::printf(
         ",\"breakdown_seconds\":{\"read\":%.3f,\"fold\":%.3f,\"event_rows\":%.3f,"
-        "\"usage_rows\":%.3f,\"entity_rows\":%.3f,\"copy_lines\":%.3f,\"copy_events\":%.3f,"
+        "\"usage_rows\":%.3f,\"entity_rows\":%.3f,\"copy_encode\":%.3f,\"copy_events\":%.3f,"
         "\"copy_usage\":%.3f,\"copy_entities\":%.3f,\"indexes\":%.3f},\"copy_bytes\":%llu",
-        b->read, b->fold, b->event_rows, b->usage_rows, b->entity_rows, b->copy_lines,
+        b->read, b->fold, b->event_rows, b->usage_rows, b->entity_rows, b->copy_encode,
         b->copy_events, b->copy_usage, b->copy_entities, b->indexes,
         static_cast<unsigned long long>(b->copy_bytes));
   }

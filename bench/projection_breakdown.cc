@@ -30,10 +30,9 @@ class VectorSink : public projections::RowSink {
   std::vector<Row> rows;
 };
 
-// Rendered rows and their COPY lines, per table.
+// Rendered rows, per table.
 struct Rendered {
   std::array<std::vector<Row>, projections::kTableCount> rows;
-  std::array<std::vector<std::string>, projections::kTableCount> lines;
   std::vector<Row>& of(Table table) { return rows[static_cast<size_t>(table)]; }
 };
 
@@ -84,43 +83,44 @@ Status Render(const std::vector<StoredEvent>& events, projections::SealedOpener&
   }
   out->entity_rows = Since(start);
 
-  // Timed as CopyStream::Write formats: into one reused line. Keeping the
-  // lines (for the COPY below) is a second, untimed pass: it allocates and
-  // faults in the memory of every line, which a rebuild never does.
-  start = Clock::now();
-  std::string line;
-  for (size_t table = 0; table < projections::kTableCount; ++table) {
-    for (const Row& row : rendered->rows[table]) {
-      line.clear();
-      row.AppendCopyLine(&line);
-      out->copy_bytes += line.size() + 1;
-    }
-  }
-  out->copy_lines = Since(start);
-  for (size_t table = 0; table < projections::kTableCount; ++table) {
-    for (const Row& row : rendered->rows[table]) {
-      row.AppendCopyLine(&rendered->lines[table].emplace_back());
-    }
-    out->rows += rendered->rows[table].size();
-  }
+  for (const auto& table_rows : rendered->rows) out->rows += table_rows.size();
   return Status::Ok();
 }
 
-// tablewriter is deprecated in libpqxx 6 but is the raw-line COPY
-// projections/src/pg.cc uses too.
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
-void CopyLines(pqxx::connection& connection, const projections::TableDef& def,
-               const std::vector<std::string>& lines) {
-  if (lines.empty()) return;
-  pqxx::work tx(connection);
-  std::vector<std::string> columns(def.columns.begin(), def.columns.end());
-  pqxx::tablewriter writer(tx, std::string(def.name), columns.begin(), columns.end());
-  for (const std::string& line : lines) writer.write_raw_line(line);
-  writer.complete();
-  tx.commit();
+// A row as CopyStream::Write encodes it.
+void Encode(const projections::CopyStream& stream, const Row& row, std::string* out) {
+  if (stream.binary()) {
+    row.AppendCopyTuple(stream.types(), out);
+  } else {
+    row.AppendCopyLine(out);
+    out->push_back('\n');
+  }
 }
-#pragma GCC diagnostic pop
+
+// COPYs one table's rows. Times their encoding alone (ours, as
+// CopyStream::Write does it: into one reused buffer), then encodes them
+// again untimed and times sending that and ending the COPY (PostgreSQL's).
+double CopyTable(pqxx::connection& connection, const projections::TableDef& def,
+                 const std::vector<Row>& rows, Breakdown* out) {
+  if (rows.empty()) return 0;
+  pqxx::work tx(connection);
+  projections::CopyStream stream(tx, std::string(def.name), def.columns);
+  auto start = Clock::now();
+  std::string buffer;
+  for (const Row& row : rows) {
+    buffer.clear();
+    Encode(stream, row, &buffer);
+    out->copy_bytes += buffer.size();
+  }
+  out->copy_encode += Since(start);
+  std::string all;
+  for (const Row& row : rows) Encode(stream, row, &all);
+  start = Clock::now();
+  stream.WriteEncoded(all);
+  stream.Complete();
+  tx.commit();
+  return Since(start);
+}
 
 Status Load(const std::string& conninfo, const std::string& schema, const Rendered& rendered,
             Breakdown* out) {
@@ -133,9 +133,8 @@ Status Load(const std::string& conninfo, const std::string& schema, const Render
       tx.commit();
     }
     for (const projections::TableDef& def : projections::AllTables()) {
-      auto start = Clock::now();
-      CopyLines(*connection, def, rendered.lines[static_cast<size_t>(def.table)]);
-      double seconds = Since(start);
+      double seconds =
+          CopyTable(*connection, def, rendered.rows[static_cast<size_t>(def.table)], out);
       if (def.table == Table::kEvents) {
         out->copy_events = seconds;
       } else if (def.table == Table::kUsageRecords) {

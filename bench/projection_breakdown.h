@@ -1,7 +1,7 @@
 // Where a rebuild's time goes: its steps one at a time over the same feed,
 // each alone on the machine. Our side (read the log, fold, render rows,
-// format COPY lines) runs over events already in memory; PostgreSQL's side
-// COPYs the pre-rendered lines into a fresh schema without secondary indexes
+// encode them for COPY) runs over events already in memory; PostgreSQL's side
+// COPYs the pre-encoded rows into a fresh schema without secondary indexes
 // (one connection, one table after the other), then builds the indexes.
 // The rebuild itself overlaps these steps (two COPY connections beside the
 // rendering thread), so its wall time is less than their sum.
@@ -19,14 +19,14 @@ namespace ledger::bench {
 struct Breakdown {
   uint64_t events = 0;
   uint64_t rows = 0;
-  uint64_t copy_bytes = 0;  // COPY text sent, all tables
+  uint64_t copy_bytes = 0;  // COPY data sent, all tables
   // Seconds, ours.
   double read = 0;         // EventLog::ReadGlobal
   double fold = 0;         // Folder::Fold (the engine's Apply)
   double event_rows = 0;   // projections::EventRow (payload JSON, personal fields opened)
   double usage_rows = 0;   // UsageRow
   double entity_rows = 0;  // RenderTable over the final states
-  double copy_lines = 0;   // Row::AppendCopyLine
+  double copy_encode = 0;  // Row::AppendCopyTuple (AppendCopyLine for a table binary cannot take)
   // Seconds, PostgreSQL's (plus libpq's sending).
   double copy_events = 0;
   double copy_usage = 0;

@@ -33,7 +33,7 @@ std::string Join(const std::vector<std::string_view>& names, std::string_view pr
 
 // COPY into a temporary stage table, then one INSERT ... ON CONFLICT: the
 // fastest way PostgreSQL offers to upsert many rows.
-void Upsert(pqxx::transaction_base& tx, const TableDef& def, const std::vector<Row>& rows,
+void Upsert(pqxx::dbtransaction& tx, const TableDef& def, const std::vector<Row>& rows,
             std::set<std::string>* staged) {
   if (rows.empty()) return;
   std::string name(def.name);
@@ -76,7 +76,7 @@ void BatchWriter::Clear() {
   forgotten_.clear();
 }
 
-void BatchWriter::Write(pqxx::transaction_base& tx, uint64_t checkpoint,
+void BatchWriter::Write(pqxx::dbtransaction& tx, uint64_t checkpoint,
                         std::set<std::string>* staged) const {
   for (const TableDef& def : AllTables()) {
     const Changes& changes = tables_[static_cast<size_t>(def.table)];

@@ -23,7 +23,7 @@ class BatchWriter : public RowSink {
 
   // Writes everything and sets the checkpoint to `checkpoint`, in `tx`.
   // `staged` names the stage tables already created on tx's connection.
-  void Write(pqxx::transaction_base& tx, uint64_t checkpoint, std::set<std::string>* staged) const;
+  void Write(pqxx::dbtransaction& tx, uint64_t checkpoint, std::set<std::string>* staged) const;
 
  private:
   struct Changes {

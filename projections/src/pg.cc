@@ -1,5 +1,9 @@
 #include "pg.h"
 
+#include <libpq-fe.h>
+
+#include <pqxx/largeobject>
+
 namespace ledger::projections {
 
 namespace {
@@ -54,33 +58,115 @@ std::unique_ptr<pqxx::connection> ConnectTo(const std::string& conninfo,
 }
 
 namespace {
-std::vector<std::string> Names(const std::vector<std::string_view>& columns) {
-  return {columns.begin(), columns.end()};
+
+// Sent to the server this many bytes at a time.
+constexpr size_t kCopyChunkBytes = 256 << 10;
+
+// libpqxx 6 keeps a transaction's PGconn private but lets largeobject's
+// subclasses have it.
+struct RawConnection : pqxx::largeobject {
+  static pqxx::internal::pq::PGconn* Of(const pqxx::dbtransaction& tx) {
+    return raw_connection(tx);
+  }
+};
+
+[[noreturn]] void ThrowCopyError(PGconn* connection, const std::string& statement) {
+  std::string message = PQerrorMessage(connection);
+  if (PQstatus(connection) == CONNECTION_BAD) throw pqxx::broken_connection(message);
+  throw pqxx::sql_error(message, statement);
 }
+
+// The column types in `columns`' order, or empty when Row cannot send one
+// of them in binary.
+std::vector<PgType> BinaryTypes(pqxx::dbtransaction& tx, const std::string& table,
+                                const std::vector<std::string_view>& columns) {
+  pqxx::result result = tx.exec(
+      "SELECT attname, atttypid::int8 FROM pg_attribute WHERE attrelid = " + tx.quote(table) +
+      "::regclass AND attnum > 0 AND NOT attisdropped");
+  std::vector<PgType> types;
+  for (std::string_view column : columns) {
+    std::optional<PgType> type;
+    for (const pqxx::row& row : result) {
+      if (row[0].as<std::string>() == column) type = PgTypeOf(row[1].as<uint32_t>());
+    }
+    if (!type) return {};
+    types.push_back(*type);
+  }
+  return types;
+}
+
 }  // namespace
 
-// tablewriter is deprecated in libpqxx 6 in favour of stream_to, which
-// cannot take run-time-width rows; its raw-line COPY is what we need.
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
-CopyStream::CopyStream(pqxx::transaction_base& tx, const std::string& table,
-                       const std::vector<std::string_view>& columns) {
-  std::vector<std::string> names = Names(columns);
-  writer_ = std::make_unique<pqxx::tablewriter>(tx, table, names.begin(), names.end());
+CopyStream::CopyStream(pqxx::dbtransaction& tx, const std::string& table,
+                       const std::vector<std::string_view>& columns)
+    : connection_(RawConnection::Of(tx)), types_(BinaryTypes(tx, table, columns)) {
+  std::string names;
+  for (std::string_view column : columns) {
+    if (!names.empty()) names += ", ";
+    names += tx.quote_name(std::string(column));
+  }
+  statement_ = "COPY " + table + " (" + names + ") FROM STDIN";
+  if (binary()) statement_ += " (FORMAT binary)";
+  tx.exec(statement_);
+  open_ = true;
+  buffer_.reserve(kCopyChunkBytes + (64 << 10));
+  if (binary()) AppendCopyBinaryHeader(&buffer_);
 }
-#pragma GCC diagnostic pop
 
-CopyStream::~CopyStream() = default;
+CopyStream::~CopyStream() {
+  if (!open_) return;
+  PQputCopyEnd(connection_, "abandoned");
+  while (PGresult* result = PQgetResult(connection_)) PQclear(result);
+}
+
+void CopyStream::Send() {
+  if (buffer_.empty()) return;
+  if (PQputCopyData(connection_, buffer_.data(), static_cast<int>(buffer_.size())) != 1) {
+    ThrowCopyError(connection_, statement_);
+  }
+  buffer_.clear();
+}
 
 void CopyStream::Write(const Row& row) {
-  line_.clear();
-  row.AppendCopyLine(&line_);
-  writer_->write_raw_line(line_);
+  if (binary()) {
+    row.AppendCopyTuple(types_, &buffer_);
+  } else {
+    row.AppendCopyLine(&buffer_);
+    buffer_.push_back('\n');
+  }
+  if (buffer_.size() >= kCopyChunkBytes) Send();
 }
 
-void CopyStream::Complete() { writer_->complete(); }
+void CopyStream::WriteEncoded(std::string_view rows) {
+  Send();
+  for (size_t at = 0; at < rows.size(); at += kCopyChunkBytes) {
+    std::string_view chunk = rows.substr(at, kCopyChunkBytes);
+    if (PQputCopyData(connection_, chunk.data(), static_cast<int>(chunk.size())) != 1) {
+      ThrowCopyError(connection_, statement_);
+    }
+  }
+}
 
-void CopyRows(pqxx::transaction_base& tx, const std::string& table,
+void CopyStream::Complete() {
+  if (binary()) AppendCopyBinaryTrailer(&buffer_);
+  Send();
+  open_ = false;
+  if (PQputCopyEnd(connection_, nullptr) != 1) ThrowCopyError(connection_, statement_);
+  std::string error, sqlstate;
+  while (PGresult* result = PQgetResult(connection_)) {
+    if (PQresultStatus(result) != PGRES_COMMAND_OK && error.empty()) {
+      error = PQresultErrorMessage(result);
+      const char* state = PQresultErrorField(result, PG_DIAG_SQLSTATE);
+      sqlstate = state != nullptr ? state : "";
+    }
+    PQclear(result);
+  }
+  if (error.empty()) return;
+  if (PQstatus(connection_) == CONNECTION_BAD) throw pqxx::broken_connection(error);
+  throw pqxx::sql_error(error, statement_, sqlstate.empty() ? nullptr : sqlstate.c_str());
+}
+
+void CopyRows(pqxx::dbtransaction& tx, const std::string& table,
               const std::vector<std::string_view>& columns, const std::vector<Row>& rows) {
   if (rows.empty()) return;
   CopyStream stream(tx, table, columns);

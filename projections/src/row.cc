@@ -20,11 +20,13 @@ namespace ledger::projections {
 Row::Row() {
   cells_.reserve(256);
   ends_.reserve(20);
+  numbers_.reserve(20);
 }
 
-void Row::EndField(bool null) {
+void Row::EndField(bool null, Source source, int64_t number) {
   if (cells_.size() >= kNullBit) throw std::length_error("a read-model row over 2 GB");
   ends_.push_back(static_cast<uint32_t>(cells_.size()) | (null ? kNullBit : 0));
+  numbers_.push_back({source, number});
   cells_.push_back('\0');
 }
 
@@ -33,9 +35,9 @@ std::string_view Row::value(size_t i) const {
   return std::string_view(cells_).substr(begin, (ends_[i] & ~kNullBit) - begin);
 }
 
-void Row::Append(std::string_view ascii) {
+void Row::Append(std::string_view ascii, Source source, int64_t number) {
   cells_.append(ascii);
-  EndField(false);
+  EndField(false, source, number);
 }
 
 void Row::Null() { EndField(true); }
@@ -52,14 +54,16 @@ void Row::Uuid(std::string_view value) {
   Append(value);  // hex digits and hyphens
 }
 
-void Row::Time(int64_t micros) { micros == 0 ? Null() : Append(FormatTime(micros)); }
-void Row::Money(int64_t micros) { Append(FormatMoney(micros)); }
+void Row::Time(int64_t micros) {
+  micros == 0 ? Null() : Append(FormatTime(micros), Source::kTime, micros);
+}
+void Row::Money(int64_t micros) { Append(FormatMoney(micros), Source::kMoney, micros); }
 void Row::Int(int64_t value) {
   char text[24];
   auto [end, error] = std::to_chars(text, text + sizeof text, value);
-  Append(std::string_view(text, end - text));
+  Append(std::string_view(text, end - text), Source::kInt, value);
 }
-void Row::Bool(bool value) { Append(value ? "t" : "f"); }
+void Row::Bool(bool value) { Append(value ? "t" : "f", Source::kBool, value); }
 
 void Row::Json(std::string_view value) {
   if (value.empty()) return Null();

@@ -191,7 +191,7 @@ class LazyById {
       size_t mid = low + (high - low) / 2;
       std::optional<Uuid> at = IdAt(mid);
       if (!at) return FindByScan(id);  // a damaged table: no order to go by
-      if (*at == id) return taken_[mid] ? map_.end() : Take(mid, id);  // taken: dropped
+      if (*at == id) return Take(mid, id);
       if (*at < id) {
         low = mid + 1;
       } else {
@@ -216,7 +216,7 @@ class LazyById {
   // if it fails; either way it is taken, once. Unpacked aside first: if it
   // throws (bad_alloc), nothing has changed.
   iterator Take(size_t index, const Uuid& id) const {
-    if (taken_[index]) return map_.find(id);
+    if (taken_[index]) return map_.find(id);  // unpacked before, or dropped: end()
     const Table* table = TableAt(index);
     flatbuffers::Verifier verifier = TableVerifier();
     iterator it = map_.end();

@@ -4,11 +4,33 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace ledger::projections {
+
+// The column types a COPY can receive in PostgreSQL's binary format (every
+// type of projections/sql/); a table with any other type is sent as text.
+enum class PgType : uint8_t {
+  kBool,
+  kInt4,
+  kInt8,
+  kNumeric,
+  kText,
+  kJsonb,
+  kTimestamptz,
+  kUuid,
+  kUuidArray,
+};
+// By the type's OID (pg_type); nullopt for the others.
+std::optional<PgType> PgTypeOf(uint32_t oid);
+
+// The 19-byte header and the 2-byte trailer of COPY's binary format.
+void AppendCopyBinaryHeader(std::string* out);
+void AppendCopyBinaryTrailer(std::string* out);
 
 class Row {
  public:
@@ -37,18 +59,34 @@ class Row {
   // The row as one line of COPY's text format (no newline): fields
   // tab-separated, \N for NULL, backslash escapes.
   void AppendCopyLine(std::string* line) const;
+  // The row as one tuple of COPY's binary format, each field converted to
+  // its column's type: PostgreSQL then parses no uuid, time, number or
+  // escape (a rebuild's COPY of events took about half the time). Throws
+  // std::logic_error when a field cannot be its column's type (an Int for a
+  // timestamptz, text that is no UUID for a uuid): a bug, which the text
+  // format would have reported too.
+  void AppendCopyTuple(std::span<const PgType> types, std::string* out) const;
 
  private:
+  // What each field was made from: binary COPY sends the number itself.
+  enum class Source : uint8_t { kText, kInt, kTime, kMoney, kBool };
+  struct Number {
+    Source source;
+    int64_t value;
+  };
+
   static constexpr uint32_t kNullBit = 1u << 31;
   size_t Begin(size_t i) const { return i == 0 ? 0 : (ends_[i - 1] & ~kNullBit) + 1; }
-  void Append(std::string_view ascii);  // our own formatted text: no check
-  void EndField(bool null);
+  // Our own formatted text: no check.
+  void Append(std::string_view ascii, Source source = Source::kText, int64_t number = 0);
+  void EndField(bool null, Source source = Source::kText, int64_t number = 0);
 
   // Every field's text in one buffer, each followed by a NUL (a rebuild
   // renders about 2 rows per event; a string per field cost a sixth of its
   // own CPU in malloc and free). Text fields hold no NUL: Text drops them.
   std::string cells_;
-  std::vector<uint32_t> ends_;  // end of each field in cells_, kNullBit for NULL
+  std::vector<uint32_t> ends_;   // end of each field in cells_, kNullBit for NULL
+  std::vector<Number> numbers_;  // one per field
 };
 
 // "2026-11-23 10:00:00.123456+00"
