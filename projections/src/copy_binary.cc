@@ -1,6 +1,7 @@
 // Rows in COPY's binary format (PostgreSQL's "COPY ... (FORMAT binary)":
 // big-endian fields, each in its type's send/recv form).
 #include <array>
+#include <limits>
 #include <stdexcept>
 
 #include "ledger/projections/row.h"
@@ -127,6 +128,16 @@ void AppendCopyBinaryHeader(std::string* out) {
 void AppendCopyBinaryTrailer(std::string* out) { Put<int16_t>(-1, out); }
 
 void Row::AppendCopyTuple(std::span<const PgType> types, std::string* out) const {
+  size_t start = out->size();
+  try {
+    AppendCopyFields(types, out);
+  } catch (...) {
+    out->resize(start);  // no partial tuple left behind
+    throw;
+  }
+}
+
+void Row::AppendCopyFields(std::span<const PgType> types, std::string* out) const {
   if (types.size() != size()) {
     throw std::logic_error("binary COPY: a row of " + std::to_string(size()) + " fields for " +
                            std::to_string(types.size()) + " columns");
@@ -177,7 +188,9 @@ void Row::AppendCopyTuple(std::span<const PgType> types, std::string* out) const
       case PgType::kTimestamptz: {
         if (number.source != Source::kTime) throw wrong("timestamptz");
         int64_t since_2000;
-        if (__builtin_sub_overflow(number.value, kPostgresEpochMicros, &since_2000)) {
+        // INT64_MIN would be -infinity to PostgreSQL, which refuses its text.
+        if (__builtin_sub_overflow(number.value, kPostgresEpochMicros, &since_2000) ||
+            since_2000 == std::numeric_limits<int64_t>::min()) {
           throw std::out_of_range("binary COPY: time " + std::string(text) + " out of range");
         }
         Put<int64_t>(since_2000, out);

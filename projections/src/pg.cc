@@ -97,9 +97,24 @@ std::vector<PgType> BinaryTypes(pqxx::dbtransaction& tx, const std::string& tabl
 
 }  // namespace
 
+// Holds libpqxx's focus on the transaction while the COPY is open, as its
+// own tablewriter does: libpqxx then refuses the transaction's other
+// statements and its commit meanwhile, and after a failed or abandoned COPY
+// its commit throws. (Without that, the server would answer COMMIT with
+// ROLLBACK and libpqxx 6 would report success.)
+class CopyStream::Focus : public pqxx::internal::transactionfocus {
+ public:
+  explicit Focus(pqxx::transaction_base& tx) : namedclass("CopyStream"), transactionfocus(tx) {}
+  void Register() { register_me(); }
+  void Unregister() noexcept { unregister_me(); }
+  void Failed(const std::string& why) noexcept { reg_pending_error(why); }
+};
+
 CopyStream::CopyStream(pqxx::dbtransaction& tx, const std::string& table,
                        const std::vector<std::string_view>& columns)
-    : connection_(RawConnection::Of(tx)), types_(BinaryTypes(tx, table, columns)) {
+    : connection_(RawConnection::Of(tx)),
+      focus_(std::make_unique<Focus>(tx)),
+      types_(BinaryTypes(tx, table, columns)) {
   std::string names;
   for (std::string_view column : columns) {
     if (!names.empty()) names += ", ";
@@ -108,15 +123,33 @@ CopyStream::CopyStream(pqxx::dbtransaction& tx, const std::string& table,
   statement_ = "COPY " + table + " (" + names + ") FROM STDIN";
   if (binary()) statement_ += " (FORMAT binary)";
   tx.exec(statement_);
+  try {
+    focus_->Register();
+  } catch (...) {
+    Abandon();
+    throw;
+  }
   open_ = true;
   buffer_.reserve(kCopyChunkBytes + (64 << 10));
   if (binary()) AppendCopyBinaryHeader(&buffer_);
 }
 
 CopyStream::~CopyStream() {
-  if (!open_) return;
-  PQputCopyEnd(connection_, "abandoned");
-  while (PGresult* result = PQgetResult(connection_)) PQclear(result);
+  if (open_) Abandon();
+}
+
+void CopyStream::Abandon() noexcept {
+  // Ended as failed, the COPY leaves the server's transaction aborted.
+  if (PQputCopyEnd(connection_, "abandoned") == 1) {
+    while (PGresult* result = PQgetResult(connection_)) {
+      bool copying = PQresultStatus(result) == PGRES_COPY_IN;
+      PQclear(result);
+      if (copying) break;
+    }
+  }
+  open_ = false;
+  focus_->Unregister();
+  focus_->Failed(statement_ + ": abandoned");
 }
 
 void CopyStream::Send() {
@@ -149,19 +182,28 @@ void CopyStream::WriteEncoded(std::string_view rows) {
 
 void CopyStream::Complete() {
   if (binary()) AppendCopyBinaryTrailer(&buffer_);
-  Send();
+  Send();  // if it throws, the stream stays open and its destructor abandons it
   open_ = false;
-  if (PQputCopyEnd(connection_, nullptr) != 1) ThrowCopyError(connection_, statement_);
+  focus_->Unregister();
+  bool failed = PQputCopyEnd(connection_, nullptr) != 1;
   std::string error, sqlstate;
-  while (PGresult* result = PQgetResult(connection_)) {
-    if (PQresultStatus(result) != PGRES_COMMAND_OK && error.empty()) {
-      error = PQresultErrorMessage(result);
-      const char* state = PQresultErrorField(result, PG_DIAG_SQLSTATE);
-      sqlstate = state != nullptr ? state : "";
+  if (!failed) {
+    // Every result is read; the first failure is the one reported.
+    while (PGresult* result = PQgetResult(connection_)) {
+      ExecStatusType status = PQresultStatus(result);
+      if (status != PGRES_COMMAND_OK && !failed) {
+        failed = true;
+        error = PQresultErrorMessage(result);
+        const char* state = PQresultErrorField(result, PG_DIAG_SQLSTATE);
+        sqlstate = state != nullptr ? state : "";
+      }
+      PQclear(result);
+      if (status == PGRES_COPY_IN) break;  // libpq still copying: no more results come
     }
-    PQclear(result);
   }
-  if (error.empty()) return;
+  if (!failed) return;
+  if (error.empty()) error = PQerrorMessage(connection_);
+  focus_->Failed(statement_ + ": " + error);
   if (PQstatus(connection_) == CONNECTION_BAD) throw pqxx::broken_connection(error);
   throw pqxx::sql_error(error, statement_, sqlstate.empty() ? nullptr : sqlstate.c_str());
 }

@@ -36,11 +36,14 @@ class CopyStream {
  public:
   CopyStream(pqxx::dbtransaction& tx, const std::string& table,
              const std::vector<std::string_view>& columns);
-  // An unfinished COPY is ended as failed, so that the transaction can roll
-  // back.
+  // An unfinished COPY is ended as failed: the transaction can only roll
+  // back (its commit throws).
   ~CopyStream();
+  CopyStream(const CopyStream&) = delete;
+  CopyStream& operator=(const CopyStream&) = delete;
   void Write(const Row& row);
-  // Ends the COPY; throws what PostgreSQL refused.
+  // Ends the COPY; throws what PostgreSQL refused (and the transaction's
+  // commit will throw too).
   void Complete();
   bool binary() const { return !types_.empty(); }
 
@@ -51,9 +54,12 @@ class CopyStream {
   void WriteEncoded(std::string_view rows);
 
  private:
+  class Focus;
   void Send();
+  void Abandon() noexcept;
 
   pqxx::internal::pq::PGconn* connection_;
+  std::unique_ptr<Focus> focus_;
   std::string statement_;
   std::vector<PgType> types_;  // empty: text format
   std::string buffer_;
