@@ -1129,6 +1129,27 @@ std::vector<Case> StateCases() {
          return Attempt{f.Forgotten(w.org, w["employee"]), w["employee"]};
        }},
 
+      // The read models keep both limits as integer.
+      {"invalid_value_max_employees_beyond_integer", Rule::kInvalidValue,
+       [](F& f) { return Base(f); },
+       [](F& f, World&) {
+         return Attempt{f.OrgCreated(Uuid::Random(), f.Unique("wide"), 2'147'483'647)};
+       },
+       [](F& f, World&) {
+         return Attempt{f.OrgCreated(Uuid::Random(), f.Unique("wide"), 2'147'483'648u),
+                        "max_employees 2147483648"};
+       }},
+      {"invalid_value_max_agents_beyond_integer_by_plan", Rule::kInvalidValue,
+       [](F& f) { return Base(f); },
+       [](F& f, World& w) {
+         return Attempt{f.Event(
+             w.org, fb::CreateOrganizationPlanChangedDirect(f.fbb(), "team", 0, 2'147'483'647))};
+       },
+       [](F& f, World& w) {
+         return Attempt{f.Event(w.org, fb::CreateOrganizationPlanChangedDirect(f.fbb(), "team", 0,
+                                                                               4'294'967'295u)),
+                        "max_agents_per_employee 4294967295"};
+       }},
       {"invalid_value_required_approvals_zero", Rule::kInvalidValue, [](F& f) { return Base(f); },
        [](F& f, World& w) { return Attempt{f.RequestSubmitted(w.org, NewId(), w["employee"], 1)}; },
        [](F& f, World& w) {

@@ -213,6 +213,20 @@ Verdict DecideUsage(Decider& d, const fb::UsageRecorded* p) {
   return std::nullopt;
 }
 
+// The read models keep these limits as integer (as the seed schema does): a
+// larger one would stop the projector, so it is refused here.
+Verdict LimitsFitInteger(uint32_t max_employees, uint32_t max_agents_per_employee) {
+  constexpr uint32_t kMax = std::numeric_limits<int32_t>::max();
+  for (auto [name, value] : {std::pair{"max_employees", max_employees},
+                             std::pair{"max_agents_per_employee", max_agents_per_employee}}) {
+    if (value > kMax) {
+      return Reject(Rule::kInvalidValue, std::string(name) + " " + std::to_string(value) +
+                                             " is above " + std::to_string(kMax));
+    }
+  }
+  return std::nullopt;
+}
+
 Verdict DecideOrg(Decider& d, bool* handled) {
   const State& s = d.s_;
   const fb::Event& e = d.e_;
@@ -222,6 +236,7 @@ Verdict DecideOrg(Decider& d, bool* handled) {
       const auto* p = e.payload_as_OrganizationCreated();
       LEDGER_CHECK(d.NonEmpty(p->name(), "name"));
       LEDGER_CHECK(d.NonEmpty(p->slug(), "slug"));
+      LEDGER_CHECK(LimitsFitInteger(p->max_employees(), p->max_agents_per_employee()));
       if (auto owner = d.lookups_.OrgWithSlug(p->slug()->string_view())) {
         return Reject(Rule::kNotUnique,
                       "slug '" + p->slug()->str() + "' is used by org " + owner->ToString());
@@ -234,6 +249,7 @@ Verdict DecideOrg(Decider& d, bool* handled) {
       return std::nullopt;
     case fb::Payload::OrganizationPlanChanged: {
       const auto* p = e.payload_as_OrganizationPlanChanged();
+      LEDGER_CHECK(LimitsFitInteger(p->max_employees(), p->max_agents_per_employee()));
       if (p->max_employees() != 0 && p->max_employees() < s.seat_holders) {
         return Reject(Rule::kEmployeeLimit, "max_employees " + std::to_string(p->max_employees()) +
                                                 " is below org " + s.org.ToString() + "'s " +
