@@ -1,11 +1,11 @@
 #include "replay_postgres.h"
 
 #include <pqxx/pqxx>
-#include <pqxx/tablewriter>
 
 #include "ledger/projections/event_rows.h"
 #include "ledger/projections/read_model.h"
 #include "ledger/projections/tables.h"
+#include "pg.h"  // projections/src: CopyStream
 
 namespace ledger::cli {
 namespace {
@@ -58,35 +58,25 @@ std::string OneLine(std::string text) {
   return text;
 }
 
-// COPY of run-time-width rows: libpqxx 6's stream_to takes only tuples, so
-// the deprecated tablewriter's raw lines it is (as projections/src/pg.cc).
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+// One table's COPY (the projector's CopyStream: binary where it can), counting
+// its rows.
 class Copy {
  public:
-  Copy(pqxx::transaction_base& tx, Table table) {
-    const projections::TableDef& def = projections::Def(table);
-    std::vector<std::string> columns(def.columns.begin(), def.columns.end());
-    writer_ = std::make_unique<pqxx::tablewriter>(tx, std::string(def.name), columns.begin(),
-                                                  columns.end());
-  }
+  Copy(pqxx::dbtransaction& tx, Table table)
+      : stream_(tx, std::string(projections::Def(table).name), projections::Def(table).columns) {}
   void Write(const Row& row) {
-    line_.clear();
-    row.AppendCopyLine(&line_);
-    writer_->write_raw_line(line_);
+    stream_.Write(row);
     ++rows_;
   }
   uint64_t Complete() {
-    writer_->complete();
+    stream_.Complete();
     return rows_;
   }
 
  private:
-  std::unique_ptr<pqxx::tablewriter> writer_;
-  std::string line_;
+  projections::CopyStream stream_;
   uint64_t rows_ = 0;
 };
-#pragma GCC diagnostic pop
 
 class Loader {
  public:
