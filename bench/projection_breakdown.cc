@@ -87,16 +87,6 @@ Status Render(const std::vector<StoredEvent>& events, projections::SealedOpener&
   return Status::Ok();
 }
 
-// A row as CopyStream::Write encodes it.
-void Encode(const projections::CopyStream& stream, const Row& row, std::string* out) {
-  if (stream.binary()) {
-    row.AppendCopyTuple(stream.types(), out);
-  } else {
-    row.AppendCopyLine(out);
-    out->push_back('\n');
-  }
-}
-
 // COPYs one table's rows. Times their encoding alone (ours, as
 // CopyStream::Write does it: into one reused buffer), then encodes them
 // again untimed and times sending that and ending the COPY (PostgreSQL's).
@@ -109,12 +99,12 @@ double CopyTable(pqxx::connection& connection, const projections::TableDef& def,
   std::string buffer;
   for (const Row& row : rows) {
     buffer.clear();
-    Encode(stream, row, &buffer);
+    stream.Encode(row, &buffer);
     out->copy_bytes += buffer.size();
   }
   out->copy_encode += Since(start);
   std::string all;
-  for (const Row& row : rows) Encode(stream, row, &all);
+  for (const Row& row : rows) stream.Encode(row, &all);
   start = Clock::now();
   stream.WriteEncoded(all);
   stream.Complete();

@@ -83,6 +83,11 @@ int64_t Count(pqxx::work& tx, const std::string& sql) { return tx.exec1(sql)[0].
 class CopyBinaryTest : public ::testing::Test {
  protected:
   CopyBinaryTest() : connection_(FreshDatabase()) {}
+  void CreateTable(const std::string& name) {
+    pqxx::work tx(connection_);
+    tx.exec("CREATE TABLE " + name + " " + kColumns);
+    tx.commit();
+  }
   pqxx::connection connection_;
 };
 
@@ -137,11 +142,7 @@ void WriteManyGoodRows(CopyStream& stream) {
 }
 
 TEST_F(CopyBinaryTest, AFieldThatCannotBeItsTypeThrowsAndTheTransactionCannotCommit) {
-  {
-    pqxx::work tx(connection_);
-    tx.exec(std::string("CREATE TABLE t ") + kColumns);
-    tx.commit();
-  }
+  CreateTable("t");
   Row time_as_text;  // text where a timestamptz needs a Time's micros
   time_as_text.Bool(true);
   time_as_text.Int(1);
@@ -162,7 +163,7 @@ TEST_F(CopyBinaryTest, AFieldThatCannotBeItsTypeThrowsAndTheTransactionCannotCom
       CopyStream stream(tx, "t", kNames);
       WriteManyGoodRows(stream);
       std::string tuple;
-      EXPECT_THROW(wrong->AppendCopyTuple(stream.types(), &tuple), std::logic_error);
+      EXPECT_THROW(stream.Encode(*wrong, &tuple), std::logic_error);
       EXPECT_TRUE(tuple.empty());  // no partial tuple
       EXPECT_THROW(stream.Write(*wrong), std::logic_error);
       // A statement while the COPY is open is refused, not run inside it.
@@ -175,11 +176,7 @@ TEST_F(CopyBinaryTest, AFieldThatCannotBeItsTypeThrowsAndTheTransactionCannotCom
 }
 
 TEST_F(CopyBinaryTest, ARowPostgresRefusesFailsCompleteAndTheTransactionCannotCommit) {
-  {
-    pqxx::work tx(connection_);
-    tx.exec(std::string("CREATE TABLE t ") + kColumns);
-    tx.commit();
-  }
+  CreateTable("t");
   {
     pqxx::work tx(connection_);
     CopyStream stream(tx, "t", kNames);
@@ -217,7 +214,7 @@ TEST_F(CopyBinaryTest, RowsEncodedAheadArriveAsWrittenOnes) {
   }
   CopyStream stream(tx, "ahead", kNames);
   std::string encoded;
-  for (int i = 0; i < 3000; ++i) rows[i % rows.size()].AppendCopyTuple(stream.types(), &encoded);
+  for (int i = 0; i < 3000; ++i) stream.Encode(rows[i % rows.size()], &encoded);
   ASSERT_GT(encoded.size(), size_t{256} << 10);  // sent in several chunks
   stream.WriteEncoded(encoded);
   stream.Complete();

@@ -3,6 +3,7 @@
 #include <array>
 #include <limits>
 #include <stdexcept>
+#include <utility>
 
 #include "ledger/projections/row.h"
 #include "ledger/uuid.h"
@@ -12,15 +13,12 @@ namespace ledger::projections {
 namespace {
 
 // pg_type OIDs (src/include/catalog/pg_type.dat); they are fixed.
-constexpr uint32_t kBoolOid = 16;
-constexpr uint32_t kInt8Oid = 20;
-constexpr uint32_t kInt4Oid = 23;
-constexpr uint32_t kTextOid = 25;
-constexpr uint32_t kTimestamptzOid = 1184;
-constexpr uint32_t kNumericOid = 1700;
 constexpr uint32_t kUuidOid = 2950;
-constexpr uint32_t kUuidArrayOid = 2951;
-constexpr uint32_t kJsonbOid = 3802;
+constexpr std::pair<uint32_t, PgType> kTypeOfOid[] = {
+    {16, PgType::kBool},       {20, PgType::kInt8},          {23, PgType::kInt4},
+    {25, PgType::kText},       {1184, PgType::kTimestamptz}, {1700, PgType::kNumeric},
+    {kUuidOid, PgType::kUuid}, {2951, PgType::kUuidArray},   {3802, PgType::kJsonb},
+};
 
 // Microseconds from the Unix epoch to PostgreSQL's (2000-01-01 UTC).
 constexpr int64_t kPostgresEpochMicros = 946'684'800'000'000;
@@ -95,28 +93,10 @@ void PutUuidArray(std::string_view text, std::string* out) {
 }  // namespace
 
 std::optional<PgType> PgTypeOf(uint32_t oid) {
-  switch (oid) {
-    case kBoolOid:
-      return PgType::kBool;
-    case kInt4Oid:
-      return PgType::kInt4;
-    case kInt8Oid:
-      return PgType::kInt8;
-    case kNumericOid:
-      return PgType::kNumeric;
-    case kTextOid:
-      return PgType::kText;
-    case kJsonbOid:
-      return PgType::kJsonb;
-    case kTimestamptzOid:
-      return PgType::kTimestamptz;
-    case kUuidOid:
-      return PgType::kUuid;
-    case kUuidArrayOid:
-      return PgType::kUuidArray;
-    default:
-      return std::nullopt;
+  for (const auto& [known, type] : kTypeOfOid) {
+    if (known == oid) return type;
   }
+  return std::nullopt;
 }
 
 void AppendCopyBinaryHeader(std::string* out) {

@@ -70,12 +70,6 @@ struct RawConnection : pqxx::largeobject {
   }
 };
 
-[[noreturn]] void ThrowCopyError(PGconn* connection, const std::string& statement) {
-  std::string message = PQerrorMessage(connection);
-  if (PQstatus(connection) == CONNECTION_BAD) throw pqxx::broken_connection(message);
-  throw pqxx::sql_error(message, statement);
-}
-
 // The column types in `columns`' order, or empty when Row cannot send one
 // of them in binary.
 std::vector<PgType> BinaryTypes(pqxx::dbtransaction& tx, const std::string& table,
@@ -152,37 +146,48 @@ void CopyStream::Abandon() noexcept {
   focus_->Failed(statement_ + ": abandoned");
 }
 
-void CopyStream::Send() {
-  if (buffer_.empty()) return;
-  if (PQputCopyData(connection_, buffer_.data(), static_cast<int>(buffer_.size())) != 1) {
-    ThrowCopyError(connection_, statement_);
+// Marks the transaction failed (its commit throws) and throws `error`, or
+// libpq's last message, as libpqxx would.
+void CopyStream::Throw(std::string error, const std::string& sqlstate) {
+  if (error.empty()) error = PQerrorMessage(connection_);
+  focus_->Failed(statement_ + ": " + error);
+  if (PQstatus(connection_) == CONNECTION_BAD) throw pqxx::broken_connection(error);
+  throw pqxx::sql_error(error, statement_, sqlstate.empty() ? nullptr : sqlstate.c_str());
+}
+
+void CopyStream::Send(std::string_view data) {
+  for (size_t at = 0; at < data.size(); at += kCopyChunkBytes) {
+    std::string_view chunk = data.substr(at, kCopyChunkBytes);
+    if (PQputCopyData(connection_, chunk.data(), static_cast<int>(chunk.size())) != 1) Throw("");
   }
-  buffer_.clear();
+}
+
+void CopyStream::Encode(const Row& row, std::string* out) const {
+  if (binary()) {
+    row.AppendCopyTuple(types_, out);
+  } else {
+    row.AppendCopyLine(out);
+    out->push_back('\n');
+  }
 }
 
 void CopyStream::Write(const Row& row) {
-  if (binary()) {
-    row.AppendCopyTuple(types_, &buffer_);
-  } else {
-    row.AppendCopyLine(&buffer_);
-    buffer_.push_back('\n');
-  }
-  if (buffer_.size() >= kCopyChunkBytes) Send();
+  Encode(row, &buffer_);
+  if (buffer_.size() < kCopyChunkBytes) return;
+  Send(buffer_);
+  buffer_.clear();
 }
 
 void CopyStream::WriteEncoded(std::string_view rows) {
-  Send();
-  for (size_t at = 0; at < rows.size(); at += kCopyChunkBytes) {
-    std::string_view chunk = rows.substr(at, kCopyChunkBytes);
-    if (PQputCopyData(connection_, chunk.data(), static_cast<int>(chunk.size())) != 1) {
-      ThrowCopyError(connection_, statement_);
-    }
-  }
+  Send(buffer_);
+  buffer_.clear();
+  Send(rows);
 }
 
 void CopyStream::Complete() {
   if (binary()) AppendCopyBinaryTrailer(&buffer_);
-  Send();  // if it throws, the stream stays open and its destructor abandons it
+  Send(buffer_);  // if it throws, the stream stays open and its destructor abandons it
+  buffer_.clear();
   open_ = false;
   focus_->Unregister();
   bool failed = PQputCopyEnd(connection_, nullptr) != 1;
@@ -201,11 +206,7 @@ void CopyStream::Complete() {
       if (status == PGRES_COPY_IN) break;  // libpq still copying: no more results come
     }
   }
-  if (!failed) return;
-  if (error.empty()) error = PQerrorMessage(connection_);
-  focus_->Failed(statement_ + ": " + error);
-  if (PQstatus(connection_) == CONNECTION_BAD) throw pqxx::broken_connection(error);
-  throw pqxx::sql_error(error, statement_, sqlstate.empty() ? nullptr : sqlstate.c_str());
+  if (failed) Throw(error, sqlstate);
 }
 
 void CopyRows(pqxx::dbtransaction& tx, const std::string& table,

@@ -5,7 +5,6 @@
 #include <functional>
 #include <memory>
 #include <pqxx/pqxx>
-#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -47,15 +46,16 @@ class CopyStream {
   void Complete();
   bool binary() const { return !types_.empty(); }
 
-  // For a benchmark that times PostgreSQL's side alone: rows encoded ahead
-  // as Write would (AppendCopyTuple with types() when binary(), else
-  // AppendCopyLine and a newline each), any number at once.
-  std::span<const PgType> types() const { return types_; }
+  // What Write sends for `row`: a binary tuple, or a text line and newline.
+  void Encode(const Row& row, std::string* out) const;
+  // For a benchmark that times PostgreSQL's side alone: rows Encoded ahead,
+  // any number at once.
   void WriteEncoded(std::string_view rows);
 
  private:
   class Focus;
-  void Send();
+  void Send(std::string_view data);
+  [[noreturn]] void Throw(std::string error, const std::string& sqlstate = "");
   void Abandon() noexcept;
 
   pqxx::internal::pq::PGconn* connection_;
